@@ -1,0 +1,206 @@
+"""Check an exercise answer: a pass, or a specific hint, and never a traceback.
+
+In a notebook:
+
+    await check("01.1", fetch_all)
+
+prints one of
+
+    ✅ 01.1 passed: three waits of 0.20 s took 0.20 s together.
+    ❌ 01.1 not yet: `fetch_all` is a plain `def`; the exercise needs an `async def` function.
+
+Before an exercise's own checker sees the answer, the core answers the common slips itself:
+nothing filled in yet (`None` or `...`), a coroutine object where a function or value was
+expected (it is closed, so no "never awaited" warning leaks), a plain `def` where an
+`async def` is expected, and a value where a function is expected. While the checker runs the
+learner's code, any exception it raises, a hang (stopped after the exercise's time limit) and a
+coroutine it forgot to await all become hints too.
+
+Each pass is recorded by `course_app.progress`. Exercises are defined in
+`course_app/exercises/` with the `exercise` decorator; their reference solutions live in
+`course_app/solutions/`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from course_app import progress
+from course_app.pitfall import describe, pitfall
+
+PASS_MARK = "✅"
+HINT_MARK = "❌"
+
+
+class Hint(Exception):  # noqa: N818 - a hint is what the learner reads, not an error
+    """Raised by an exercise checker: the answer is not right yet, and `str(hint)` says why."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One checked exercise.
+
+    Attributes:
+        id: "NN.k", the lesson number and the exercise's number in it, for example "01.1".
+        title: a few words, shown in the progress table.
+        expects: "async function" (an `async def` function), "function" (any callable) or
+            "value" (anything else); decides which slips the core catches first.
+        checker: called with the answer; returns a short success note (or an awaitable of
+            one), or raises `Hint`.
+        solution: the reference solution, a function in `course_app.solutions`; for a "value"
+            exercise, a function that returns the right value.
+        time_limit: seconds the checker may run before the answer counts as hanging.
+    """
+
+    id: str
+    title: str
+    expects: str
+    checker: Callable[[Any], str | Awaitable[str]]
+    solution: Callable[..., Any]
+    time_limit: float = 10.0
+
+
+_EXERCISES: dict[str, Exercise] = {}
+_EXPECTS = ("async function", "function", "value")
+
+
+def exercise(
+    exercise_id: str,
+    title: str,
+    *,
+    expects: str,
+    solution: Callable[..., Any],
+    time_limit: float = 10.0,
+) -> Callable[[Callable], Callable]:
+    """Decorator that registers the decorated function as the checker of `exercise_id`.
+
+    Raises:
+        ValueError: for an `expects` other than "async function", "function" or "value", or an
+            id that is already registered.
+    """
+    if expects not in _EXPECTS:
+        raise ValueError(f"expects must be one of {_EXPECTS}, not {expects!r}")
+
+    def register(checker: Callable) -> Callable:
+        if exercise_id in _EXERCISES:
+            raise ValueError(f"exercise {exercise_id!r} is registered twice")
+        _EXERCISES[exercise_id] = Exercise(
+            exercise_id, title, expects, checker, solution, time_limit
+        )
+        return checker
+
+    return register
+
+
+def exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by id, in lesson order."""
+    import course_app.exercises  # noqa: F401 - importing registers every lesson's exercises
+
+    return dict(sorted(_EXERCISES.items()))
+
+
+def _name_of(answer: Any) -> str:
+    return getattr(answer, "__qualname__", None) or getattr(answer, "__name__", None) or "answer"
+
+
+def _precheck(item: Exercise, answer: Any) -> str | None:
+    """The hint for a slip the core recognises by looking at the answer, else None."""
+    if answer is None or answer is Ellipsis:
+        return ("nothing to check yet: replace the `None` (or `...`) with your answer, "
+                "then run the cell again.")
+    if inspect.iscoroutine(answer):
+        name = answer.__qualname__
+        answer.close()  # closed, so Python does not warn that it was never awaited
+        if item.expects == "value":
+            return (f"you passed a coroutine object, what calling `{name}()` gives before it "
+                    "runs: put `await` in front of the call.")
+        return (f"you passed `{name}()`, a coroutine object: pass the function itself, "
+                f"`{name}`, without parentheses.")
+    if item.expects == "async function":
+        if not callable(answer):
+            return f"expected an `async def` function, got {type(answer).__name__} {answer!r}."
+        if not inspect.iscoroutinefunction(answer):
+            return (f"`{_name_of(answer)}` is a plain `def`; the exercise needs an `async def` "
+                    "function, so that it can `await`.")
+    if item.expects == "function" and not callable(answer):
+        return f"expected a function, got {type(answer).__name__} {answer!r}."
+    if item.expects == "value" and (inspect.isfunction(answer) or inspect.ismethod(answer)):
+        return (f"you passed the function `{_name_of(answer)}` itself: call it (and `await` it "
+                "if it is `async def`) and pass the result.")
+    return None
+
+
+async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
+    """Check `answer` without printing: `(True, note)` for a pass, `(False, hint)` otherwise.
+
+    Never raises for anything the answer does; records a pass in the progress file.
+    """
+    item = exercises().get(exercise_id)
+    if item is None:
+        known = ", ".join(exercises()) or "none"
+        return False, f"there is no exercise {exercise_id!r}; the exercises are: {known}."
+    hint = _precheck(item, answer)
+    if hint is not None:
+        return False, hint
+    note = ""
+    async with pitfall(timeout=item.time_limit, report=False) as caught:
+        note = item.checker(answer)
+        if inspect.isawaitable(note):
+            note = await note
+    # A forgotten `await` explains most of what follows it (None results, AttributeErrors).
+    if caught.warned("was never awaited"):
+        forgotten = next(w for w in caught.warnings if "was never awaited" in str(w.message))
+        return False, (f"{describe(forgotten)}: a coroutine only runs when it is awaited; "
+                       "add the missing `await`.")
+    if isinstance(caught.error, Hint):
+        return False, str(caught.error)
+    if isinstance(caught.error, TimeoutError):
+        return False, (f"your answer was still running after {item.time_limit:.0f} s; "
+                       "is something waiting for ever?")
+    if isinstance(caught.error, NotImplementedError):
+        return False, "your answer raises NotImplementedError: it looks unfinished."
+    if caught.error is not None:
+        return False, f"your answer raised {describe(caught.error)}"
+    try:
+        progress.record_pass(exercise_id)
+    except OSError as error:
+        note = f"{note} (progress not saved: {describe(error)})"
+    return True, str(note or "")
+
+
+class PendingCheck:
+    """What `check()` returns: nothing happens until it is awaited.
+
+    Displayed without `await`, it tells the learner to add one, and it is not a coroutine, so
+    forgetting the `await` leaves no warning behind.
+    """
+
+    def __init__(self, exercise_id: str, answer: Any) -> None:
+        self.exercise_id = exercise_id
+        self.answer = answer
+
+    def __await__(self):
+        return self._run().__await__()
+
+    async def _run(self) -> None:
+        passed, message = await evaluate(self.exercise_id, self.answer)
+        if passed:
+            print(f"{PASS_MARK} {self.exercise_id} passed" + (f": {message}" if message else "."))
+        else:
+            print(f"{HINT_MARK} {self.exercise_id} not yet: {message}")
+
+    def __repr__(self) -> str:
+        return (f"This check has not run: write `await check({self.exercise_id!r}, ...)`, "
+                "with `await` in front.")
+
+
+def check(exercise_id: str, answer: Any) -> PendingCheck:
+    """Check `answer` for exercise `exercise_id` ("NN.k"); use it as `await check(...)`.
+
+    Prints `✅ NN.k passed: ...` or `❌ NN.k not yet: <hint>`; awaiting it returns None, so
+    nothing else is shown. Never raises for anything the answer does (see `evaluate`).
+    """
+    return PendingCheck(exercise_id, answer)

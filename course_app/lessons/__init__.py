@@ -1,0 +1,1 @@
+"""The small FastAPI apps and measurements of each lesson, one module per lesson."""

@@ -1,0 +1,63 @@
+"""Measure how late the event loop wakes up: the symptom of blocking code in a coroutine.
+
+    async with LoopLagMonitor() as lag:
+        await something()
+    print(lag.max_lag)          # seconds the loop was late at its worst
+
+A task sleeps for `interval` seconds again and again and notes how much later than asked it
+woke up. On a free loop that lateness is a millisecond or so; while a coroutine blocks the
+thread (for example with `time.sleep`), no task can run, and the lateness grows to the length
+of the block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class LoopLagMonitor:
+    """Async context manager that samples the running loop's lag while its body runs.
+
+    Args:
+        interval: seconds between samples (default 0.01). Shorter finds shorter stalls but
+            costs more wake-ups.
+
+    Attributes:
+        samples: each sample's lag in seconds (how much later than `interval` the sleep ended).
+        max_lag: the largest lag seen, in seconds (0.0 before any sample).
+
+    Raises:
+        ValueError: when `interval` is not positive.
+    """
+
+    def __init__(self, interval: float = 0.01) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        self.interval = interval
+        self.samples: list[float] = []
+        self._task: asyncio.Task | None = None
+
+    @property
+    def max_lag(self) -> float:
+        return max(self.samples, default=0.0)
+
+    async def _sample(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.samples.append(max(0.0, time.perf_counter() - before - self.interval))
+
+    async def __aenter__(self) -> LoopLagMonitor:
+        self._task = asyncio.create_task(self._sample(), name="loop-lag-monitor")
+        await asyncio.sleep(0)  # let the monitor take its first reading before the body starts
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        # One more turn of the loop, so a block at the very end of the body is also measured.
+        await asyncio.sleep(self.interval)
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass

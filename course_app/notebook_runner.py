@@ -1,0 +1,79 @@
+"""Execute lesson notebooks in a fresh kernel, the way `pytest --nbval` does.
+
+    python -m course_app.notebook_runner notebooks/*.ipynb     # what `make notebooks` runs
+
+Each notebook runs top to bottom in a new `python3` kernel started in the notebook's folder
+(nbval's working directory too), and its outputs and execution counts (1..n) are written back
+in place. The kernel's `COURSE_PROGRESS_FILE` points at a temporary file, so making the stored
+outputs never touches a learner's exercise progress. Uses `nbclient`, the executor behind
+`jupyter nbconvert --execute`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from course_app.progress import ENV_VAR as PROGRESS_ENV_VAR
+
+CELL_TIMEOUT = 120
+"""Seconds one cell may run before the run fails (nbval gets the same limit in the Makefile)."""
+
+
+def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
+    return NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+
+
+def execute(path: Path, times: int = 1) -> nbformat.NotebookNode:
+    """Run every cell of the notebook at `path` `times` times in one fresh kernel.
+
+    Returns the notebook with the outputs of the last run. Running twice in one kernel is how
+    the tests make sure that "Run all" can be repeated without a restart.
+
+    Raises:
+        nbclient.exceptions.CellExecutionError: when a cell raises; the message names the cell.
+        nbclient.exceptions.CellTimeoutError: when a cell runs longer than `CELL_TIMEOUT`.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    client = _client(notebook, path.parent.resolve())
+    with tempfile.TemporaryDirectory() as scratch:
+        previous = os.environ.get(PROGRESS_ENV_VAR)
+        os.environ.setdefault(PROGRESS_ENV_VAR, str(Path(scratch) / "progress.json"))
+        try:
+            with client.setup_kernel():
+                for _ in range(times):
+                    client.execution_count = 0
+                    for index, cell in enumerate(notebook.cells):
+                        client.execute_cell(cell, index)
+        finally:
+            if previous is None:
+                os.environ.pop(PROGRESS_ENV_VAR, None)
+    return notebook
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Re-execute notebooks in place.")
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        started = time.perf_counter()
+        notebook = execute(path)
+        nbformat.write(notebook, path)
+        print(f"{path}: executed in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The learner's exercise progress: a small JSON file of passed exercises.
+
+The file is `.course/progress.json` in the course folder, or the path in the
+`COURSE_PROGRESS_FILE` environment variable (the tests point it at a temporary file, so running
+the notebooks under test never touches a learner's progress). Its content:
+
+    {"passed": {"01.1": "2026-11-29T09:30:00+00:00", ...}}
+
+mapping each passed exercise id to the first time it passed (UTC, ISO 8601).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+ENV_VAR = "COURSE_PROGRESS_FILE"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / ".course" / "progress.json"
+
+
+def progress_path() -> Path:
+    """Where progress is kept: `$COURSE_PROGRESS_FILE` if set, else `.course/progress.json`."""
+    override = os.environ.get(ENV_VAR)
+    return Path(override) if override else DEFAULT_PATH
+
+
+def load() -> dict[str, str]:
+    """Passed exercise ids mapped to when they first passed; empty if there is no readable file.
+
+    A missing, empty or damaged file counts as no progress; it is never an error.
+    """
+    try:
+        data = json.loads(progress_path().read_text(encoding="utf-8"))
+        passed = data.get("passed", {})
+        return {str(k): str(v) for k, v in passed.items()} if isinstance(passed, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def record_pass(exercise_id: str) -> bool:
+    """Record that `exercise_id` passed, keeping the first time; return True if it is new.
+
+    Writes the file atomically (a temporary file, then a rename), creating its folder.
+
+    Raises:
+        OSError: when the folder cannot be created or written.
+    """
+    passed = load()
+    if exercise_id in passed:
+        return False
+    passed[exercise_id] = datetime.now(UTC).isoformat(timespec="seconds")
+    path = progress_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"passed": passed}, indent=2, sort_keys=True), "utf-8")
+    temporary.replace(path)
+    return True

@@ -1,0 +1,148 @@
+"""The exercise core: the slips it answers itself, and that it never raises."""
+
+import asyncio
+import warnings
+
+import pytest
+
+from course_app import check as check_module
+from course_app import progress
+from course_app.check import Hint, check, evaluate, exercise, exercises
+
+pytestmark = pytest.mark.anyio
+
+
+async def _double(x):
+    return 2 * x
+
+
+@pytest.fixture
+def toy_exercises():
+    """Three throwaway exercises, removed again after the test."""
+    registered = dict(check_module._EXERCISES)
+
+    @exercise("T.1", "double", expects="async function", solution=_double, time_limit=0.3)
+    async def check_double(answer):
+        result = await answer(21)
+        if result != 42:
+            raise Hint(f"double(21) gave {result!r}")
+        return "doubles"
+
+    @exercise("T.2", "a value", expects="value", solution=lambda: 42)
+    def check_value(answer):
+        if answer != 42:
+            raise Hint("not 42")
+        return ""
+
+    @exercise("T.3", "any function", expects="function", solution=len)
+    def check_function(answer):
+        return answer([1, 2])
+
+    yield
+    check_module._EXERCISES.clear()
+    check_module._EXERCISES.update(registered)
+
+
+@pytest.mark.usefixtures("toy_exercises")
+class TestSlipsAnsweredByTheCore:
+    async def test_a_pass_is_recorded(self, progress_file):
+        assert await evaluate("T.1", _double) == (True, "doubles")
+        assert "T.1" in progress.load()
+
+    async def test_a_hint_is_not_recorded(self, progress_file):
+        async def wrong(x):
+            return x
+
+        assert await evaluate("T.1", wrong) == (False, "double(21) gave 21")
+        assert progress.load() == {}
+
+    @pytest.mark.parametrize("answer", [None, ...])
+    async def test_nothing_filled_in(self, answer):
+        passed, hint = await evaluate("T.1", answer)
+        assert not passed and "nothing to check yet" in hint
+
+    async def test_plain_def_where_async_def_is_expected(self):
+        def plain(x):
+            return 2 * x
+
+        passed, hint = await evaluate("T.1", plain)
+        assert not passed and "plain `def`" in hint
+
+    async def test_a_coroutine_object_is_closed_without_a_warning(self):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            passed, hint = await evaluate("T.1", _double(1))
+            passed_value, hint_value = await evaluate("T.2", _double(21))
+        assert seen == []
+        assert not passed and "without parentheses" in hint
+        assert not passed_value and "put `await` in front" in hint_value
+
+    async def test_a_function_where_a_value_is_expected(self):
+        passed, hint = await evaluate("T.2", _double)
+        assert not passed and "call it" in hint
+
+    async def test_a_value_where_a_function_is_expected(self):
+        passed, hint = await evaluate("T.3", 3)
+        assert not passed and "expected a function" in hint
+
+    async def test_an_answer_that_raises(self):
+        async def broken(x):
+            return {}["missing"]
+
+        passed, hint = await evaluate("T.1", broken)
+        assert not passed and hint == "your answer raised KeyError: 'missing'"
+
+    async def test_an_unfinished_answer(self):
+        async def unfinished(x):
+            raise NotImplementedError
+
+        passed, hint = await evaluate("T.1", unfinished)
+        assert not passed and "looks unfinished" in hint
+
+    async def test_a_hanging_answer_is_stopped(self):
+        async def hangs(x):
+            await asyncio.Event().wait()
+
+        passed, hint = await evaluate("T.1", hangs)
+        assert not passed and "still running" in hint
+
+    async def test_a_forgotten_await_inside_the_answer(self):
+        async def forgets(x):
+            _double(x)
+            return 42
+
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            passed, hint = await evaluate("T.1", forgets)
+        assert seen == []
+        assert not passed and "'_double' was never awaited" in hint
+
+    async def test_an_unknown_exercise(self):
+        passed, hint = await evaluate("nope", 1)
+        assert not passed and "there is no exercise 'nope'" in hint and "T.1" in hint
+
+    async def test_check_prints_one_line(self, capsys):
+        await check("T.2", 42)
+        await check("T.2", 41)
+        assert capsys.readouterr().out == "✅ T.2 passed.\n❌ T.2 not yet: not 42\n"
+
+    async def test_check_without_await_says_how_to_fix_it(self):
+        pending = check("T.2", 42)
+        assert "await check('T.2', ...)" in repr(pending)
+        assert await pending is None
+
+
+def test_exercise_registration_refuses_bad_definitions():
+    with pytest.raises(ValueError, match="expects"):
+        exercise("X.1", "x", expects="number", solution=len)
+    first_id = next(iter(exercises()))
+    with pytest.raises(ValueError, match="registered twice"):
+        exercise(first_id, "again", expects="value", solution=len)(lambda answer: "")
+
+
+def test_exercise_ids_name_an_existing_lesson():
+    from course_app.lesson_list import LESSONS
+
+    numbers = {f"{item.number:02d}" for item in LESSONS}
+    for exercise_id in exercises():
+        assert exercise_id.split(".")[0] in numbers, exercise_id

@@ -1,0 +1,126 @@
+"""Every exercise: its reference solution passes, and typical wrong answers get their hint."""
+
+import asyncio
+import inspect
+import time
+
+import httpx
+import pytest
+
+from course_app.check import evaluate, exercises
+from course_app.lessons.l01_what_is_async import brew
+from course_app.solutions import show_solution
+
+pytestmark = pytest.mark.anyio
+
+
+async def reference_answer(exercise_id):
+    item = exercises()[exercise_id]
+    if item.expects != "value":
+        return item.solution
+    value = item.solution()
+    return await value if inspect.isawaitable(value) else value
+
+
+@pytest.mark.parametrize("exercise_id", list(exercises()))
+async def test_reference_solution_passes(exercise_id, progress_file):
+    passed, message = await evaluate(exercise_id, await reference_answer(exercise_id))
+    assert passed, message
+
+
+@pytest.mark.parametrize("exercise_id", list(exercises()))
+def test_show_solution_prints_the_reference_source(exercise_id, capsys):
+    show_solution(exercise_id)
+    out = capsys.readouterr().out
+    assert out.startswith(f"# Reference solution of exercise {exercise_id}")
+    assert "def " in out
+
+
+def test_show_solution_of_an_unknown_exercise(capsys):
+    show_solution("99.9")
+    assert "There is no exercise '99.9'" in capsys.readouterr().out
+
+
+# --- wrong answers, each with the hint it must get ------------------------------------------
+
+
+async def _fetch_forgets_await(client, name):
+    response = client.get(f"/hello/{name}")
+    return response.json()["message"]
+
+
+async def _fetch_returns_response(client, name):
+    return await client.get(f"/hello/{name}")
+
+
+async def _fetch_returns_body(client, name):
+    return (await client.get(f"/hello/{name}")).json()
+
+
+async def _fetch_wrong_path(client, name):
+    return (await client.get("/hello")).json()["message"]
+
+
+async def _serve_sequentially(names):
+    return [await brew(name) for name in names]
+
+
+async def _serve_blocking(names):
+    time.sleep(0.9)
+    return [f"{name} is ready" for name in names]
+
+
+async def _serve_forgets_return(names):
+    await asyncio.gather(*(brew(name) for name in names))
+
+
+async def _serve_returns_gather_future(names):
+    return asyncio.gather(*(brew(name) for name in names))
+
+
+async def _serve_wrong_order(names):
+    return list(reversed(await asyncio.gather(*(brew(name) for name in names))))
+
+
+WRONG_ANSWERS = {
+    "00.1": [
+        (httpx.Response(200, json={"message": "Hello, Ada!"}), "whole `Response` object"),
+        ("Hello, Ada!", "pass the JSON body as a dict"),
+        ({"message": "Hello, async world!"}, "ask for `/hello/Ada`"),
+        (42, "expected the JSON body"),
+    ],
+    "00.2": [
+        (_fetch_forgets_await, "'AsyncClient.get' was never awaited"),
+        (_fetch_returns_response, "returned the `Response`"),
+        (_fetch_returns_body, "returned the whole body"),
+        (_fetch_wrong_path, "is the name in the path?"),
+    ],
+    "01.1": [
+        (2.0, "one-after-another total"),
+        (0.1, "not quite"),
+        ("half a second", "give the time as a number"),
+        (True, "give the time as a number"),
+    ],
+    "01.2": [
+        (_serve_sequentially, "they ran one after another"),
+        (_serve_blocking, "the event loop was frozen"),
+        (_serve_forgets_return, "returned None"),
+        (_serve_returns_gather_future, "still to be awaited"),
+        (_serve_wrong_order, "in order"),
+    ],
+}
+
+
+def test_every_exercise_has_at_least_three_wrong_answers():
+    assert set(WRONG_ANSWERS) == set(exercises())
+    assert all(len(cases) >= 3 for cases in WRONG_ANSWERS.values())
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "answer", "hint"),
+    [(eid, answer, hint) for eid, cases in WRONG_ANSWERS.items() for answer, hint in cases],
+)
+async def test_wrong_answer_gets_its_hint(exercise_id, answer, hint, progress_file):
+    passed, message = await evaluate(exercise_id, answer)
+    assert not passed
+    assert hint in message

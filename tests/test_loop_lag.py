@@ -1,0 +1,22 @@
+import asyncio
+import time
+
+import pytest
+
+from course_app.loop_lag import LoopLagMonitor
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_blocking_shows_as_lag_and_awaiting_does_not():
+    async with LoopLagMonitor() as free:
+        await asyncio.sleep(0.2)
+    async with LoopLagMonitor() as blocked:
+        time.sleep(0.2)
+    assert blocked.max_lag > 0.15
+    assert blocked.max_lag > 5 * max(free.max_lag, 0.01)
+
+
+async def test_interval_must_be_positive():
+    with pytest.raises(ValueError, match="positive"):
+        LoopLagMonitor(interval=0)
