@@ -27,3 +27,27 @@ def progress_file(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "progress.json"
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
     return path
+
+
+# --- each notebook's total time under nbval, shown at the end of every run -------------------
+
+NOTEBOOK_BUDGET_SECONDS = {"10_performance_and_scalability.ipynb": 30, "12_capstone.ipynb": 20}
+"""Seconds a notebook should take under nbval on two cores; 10 s unless listed here."""
+
+_notebook_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("notebook times under nbval")
+    for path, total in sorted(_notebook_seconds.items()):
+        budget = NOTEBOOK_BUDGET_SECONDS.get(Path(path).name, 10)
+        verdict = "within" if total <= budget else "OVER"
+        terminalreporter.write_line(f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget)")
