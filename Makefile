@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed-requirements
 
 # JupyterLab refuses to start as root unless told; only pass the flag when that is the case.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-LAB_FLAGS := --ip=127.0.0.1 --ServerApp.open_browser=True $(ROOT_FLAG) \
-	--ServerApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+# 127.0.0.1 only, token authentication on (JupyterLab's default), opened on the first lesson.
+LAB_FLAGS := --ip=127.0.0.1 $(ROOT_FLAG) \
+	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 .PHONY: setup lab test lint notebooks lessons requirements clean
 
