@@ -1,7 +1,9 @@
 """Test-session set-up shared by the unit tests and the notebooks run by nbval.
 
 Set before any kernel starts, so notebook kernels inherit it: exercise progress goes to a
-temporary file (never the learner's), and matplotlib draws without a screen.
+temporary file (never the learner's), course servers register in a temporary run folder, and
+matplotlib draws without a screen. At the end, the session fails if a course server is still
+registered or any port a course server used is still listening.
 """
 
 import os
@@ -12,6 +14,7 @@ import pytest
 
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
 os.environ["COURSE_PROGRESS_FILE"] = str(Path(_scratch) / "progress.json")
+os.environ["COURSE_RUN_DIR"] = str(Path(_scratch) / "run")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -21,9 +24,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def progress_file(tmp_path, monkeypatch) -> Path:
-    """A fresh, empty progress file for one test."""
+    """A fresh, empty progress file for each unit test (notebooks share the session's)."""
     path = tmp_path / "progress.json"
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
     return path
@@ -51,3 +54,21 @@ def pytest_terminal_summary(terminalreporter):
         budget = NOTEBOOK_BUDGET_SECONDS.get(Path(path).name, 10)
         verdict = "within" if total <= budget else "OVER"
         terminalreporter.write_line(f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget)")
+
+
+# --- no course server outlives the session -------------------------------------------------------
+
+
+def pytest_sessionfinish(session):
+    from course_app.server import port_is_listening, registered_servers, server_history
+
+    leaks = [f"still registered: {entry}" for entry in registered_servers()]
+    leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
+              for entry in server_history() if port_is_listening(entry["port"])]
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.section("course servers left running", red=True)
+            for leak in leaks:
+                reporter.write_line(leak)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -153,8 +153,8 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
     # A forgotten `await` explains most of what follows it (None results, AttributeErrors).
     if caught.warned("was never awaited"):
         forgotten = next(w for w in caught.warnings if "was never awaited" in str(w.message))
-        return False, (f"{describe(forgotten)}: a coroutine only runs when it is awaited; "
-                       "add the missing `await`.")
+        return False, (f"Python says: {forgotten.message}. A coroutine only runs when it is "
+                       "awaited: add the missing `await`.")
     if isinstance(caught.error, Hint):
         return False, str(caught.error)
     if isinstance(caught.error, TimeoutError):

@@ -50,6 +50,10 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(0, "start_here", "Start here: how this course works", ""),
     Lesson(1, "what_is_async", "See what async means for a FastAPI server",
            "What is async programming in FastAPI?"),
+    Lesson(2, "async_routes", "Write async path operations and run them in-process and on a server",
+           "How do you define asynchronous routes in FastAPI?"),
+    Lesson(3, "async_and_await", "Understand coroutines, await and tasks",
+           "What are async and await in Python?"),
 )
 
 

@@ -47,6 +47,25 @@ def describe(error: BaseException | warnings.WarningMessage) -> str:
     return f"{kind}: {first_line}" if first_line else kind
 
 
+def _release(error: BaseException) -> None:
+    """Drop what `error` and the exceptions chained to it keep alive.
+
+    Their tracebacks' frames, and an AttributeError's `.obj`, may hold the forgotten
+    coroutine; letting it go while warnings are still recorded makes its "never awaited"
+    warning land inside the block instead of in some later cell.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error.__traceback__ = None
+        if isinstance(error, AttributeError):
+            error.obj = None
+        if error.__cause__ is not None:
+            _release(error.__cause__)
+        error = error.__context__
+
+
 @dataclass
 class Caught:
     """What a `pitfall` block raised and warned about.
@@ -82,15 +101,22 @@ class pitfall:  # noqa: N801 - used like a function: `with pitfall():`
             `caught nothing: the block ran without an error or a warning`.
         report: when False, print nothing and only fill in the record (the exercise checks
             use this to look at what a learner's code raised).
+        show_warnings: when False, the warnings are still caught (and kept in the record) but
+            not printed: for mistakes whose side warnings differ between Python versions.
 
     Catches `Exception` subclasses and `TimeoutError`; `KeyboardInterrupt` and `SystemExit`
     still stop the cell, so a learner can always interrupt.
     """
 
     def __init__(
-        self, timeout: float | None = None, quiet_if_fine: bool = False, report: bool = True
+        self,
+        timeout: float | None = None,
+        quiet_if_fine: bool = False,
+        report: bool = True,
+        show_warnings: bool = True,
     ) -> None:
         self.timeout = timeout
+        self.show_warnings = show_warnings
         self.quiet_if_fine = quiet_if_fine
         self.report = report
         self.caught = Caught()
@@ -134,19 +160,15 @@ class pitfall:  # noqa: N801 - used like a function: `with pitfall():`
             self._recorder.__exit__(None, None, None)
             return False  # KeyboardInterrupt, SystemExit, CancelledError: let them through
         if exc is not None:
-            # The traceback's frames may hold the forgotten coroutine; let it go now, while
-            # warnings are still being recorded, so its "never awaited" warning lands here.
-            traceback.clear_frames(exc.__traceback__)
-            exc.__traceback__ = None
-            if isinstance(exc, AttributeError):
-                exc.obj = None  # it keeps the object looked up on, which may be that coroutine
+            _release(exc)
             self.caught.error = exc
         gc.collect()
         self._recorder.__exit__(None, None, None)
         self.caught.warnings = list(self._log)
         if exc is not None:
             self.caught.lines.append(describe(exc))
-        self.caught.lines.extend(describe(w) for w in self.caught.warnings)
+        if self.show_warnings:
+            self.caught.lines.extend(describe(w) for w in self.caught.warnings)
         if not self.report:
             return True
         for line in dict.fromkeys(self.caught.lines):  # each distinct line once, in order

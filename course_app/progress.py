@@ -57,3 +57,26 @@ def record_pass(exercise_id: str) -> bool:
     temporary.write_text(json.dumps({"passed": passed}, indent=2, sort_keys=True), "utf-8")
     temporary.replace(path)
     return True
+
+
+def table() -> str:
+    """Every exercise with its state, as a fixed-width text table, and a total line.
+
+    Each row: the exercise id, its title, and `passed <date>` or `not yet`.
+    """
+    from course_app.check import exercises  # here: check imports this module
+
+    passed = load()
+    items = exercises()
+    rows = [f"{'exercise':<9} {'':<55} state"]
+    for exercise_id, item in items.items():
+        state = f"passed {passed[exercise_id][:10]}" if exercise_id in passed else "not yet"
+        rows.append(f"{exercise_id:<9} {item.title:<55} {state}")
+    done = sum(exercise_id in passed for exercise_id in items)
+    rows.append(f"{done} of {len(items)} exercises passed")
+    return "\n".join(rows)
+
+
+def show_progress() -> None:
+    """Print `table()`."""
+    print(table())

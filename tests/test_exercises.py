@@ -3,12 +3,14 @@
 import asyncio
 import inspect
 import time
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
 from course_app.check import evaluate, exercises
 from course_app.lessons.l01_what_is_async import brew
+from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -82,6 +84,64 @@ async def _serve_wrong_order(names):
     return list(reversed(await asyncio.gather(*(brew(name) for name in names))))
 
 
+def _double_app(path="/double/{number}", plain=False, typed=True, factor=2):
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    if typed:
+        async def double(number: int) -> dict:
+            return {"result": factor * number}
+    else:
+        async def double(number) -> dict:
+            return {"result": factor * int(number) if str(number).isdigit() else 0}
+    if plain:
+        def double(number: int) -> dict:  # noqa: F811 - the plain-def variant
+            return {"result": factor * number}
+    app.get(path)(double)
+    return app
+
+
+async def _lifespan_generator(app):
+    yield {"specials": ["chai"]}
+
+
+@asynccontextmanager
+async def _lifespan_no_state(app):
+    yield
+
+
+@asynccontextmanager
+async def _lifespan_empty(app):
+    yield {"specials": []}
+
+
+async def _main_forgets_await():
+    data = fetch_data()
+    return data["data"]
+
+
+async def _main_returns_dict():
+    return await fetch_data()
+
+
+async def _breakfast_sequential():
+    return [await make_coffee(), await make_toast()]
+
+
+async def _breakfast_returns_tasks():
+    return [asyncio.create_task(make_coffee()), asyncio.create_task(make_toast())]
+
+
+async def _breakfast_wrong_order():
+    coffee, toast = asyncio.create_task(make_coffee()), asyncio.create_task(make_toast())
+    return [await toast, await coffee]
+
+
+async def _breakfast_blocking():
+    time.sleep(0.6)
+    return ["coffee ready", "toast ready"]
+
+
 WRONG_ANSWERS = {
     "00.1": [
         (httpx.Response(200, json={"message": "Hello, Ada!"}), "whole `Response` object"),
@@ -107,6 +167,30 @@ WRONG_ANSWERS = {
         (_serve_forgets_return, "returned None"),
         (_serve_returns_gather_future, "still to be awaited"),
         (_serve_wrong_order, "in order"),
+    ],
+    "02.1": [
+        (_double_app(path="/twice/{number}"), "no path operation for `/double/{number}`"),
+        (_double_app(plain=True), "is a plain `def`"),
+        (_double_app(typed=False), "declare `number: int`"),
+        (_double_app(factor=3), "returned {'result': 63}"),
+        ("double_app", "expected a FastAPI app"),
+    ],
+    "02.2": [
+        (_lifespan_generator, "decorate it with `@asynccontextmanager`"),
+        (_lifespan_no_state, "yield a dict"),
+        (_lifespan_empty, "`specials` is empty"),
+        (fetch_data, "`async def` with one `yield`"),
+    ],
+    "03.1": [
+        (_main_forgets_await, "'fetch_data' was never awaited"),
+        (_main_returns_dict, "expected 'Sample data'"),
+        (fetch_data(), "without parentheses"),
+    ],
+    "03.2": [
+        (_breakfast_sequential, "one after the other"),
+        (_breakfast_returns_tasks, "you returned the tasks themselves"),
+        (_breakfast_wrong_order, "coffee first"),
+        (_breakfast_blocking, "the event loop was frozen"),
     ],
 }
 

@@ -1,3 +1,8 @@
 """The exercises of every lesson; importing this package registers them all with the checker."""
 
-from course_app.exercises import l00_start_here, l01_what_is_async  # noqa: F401
+from course_app.exercises import (  # noqa: F401
+    l00_start_here,
+    l01_what_is_async,
+    l02_async_routes,
+    l03_async_and_await,
+)

@@ -1,0 +1,78 @@
+"""The course's commands: `python -m course_app serve|doctor|progress`.
+
+    python -m course_app serve                 # list the lesson apps
+    python -m course_app serve MODULE:APP      # serve one on 127.0.0.1, open /docs in a browser
+    python -m course_app doctor                # check Python and package versions
+    python -m course_app progress              # which exercises have passed
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def lesson_apps() -> list[str]:
+    """Every FastAPI app defined at module level in `course_app.lessons`, as "module:name"."""
+    import importlib
+    import pkgutil
+
+    from fastapi import FastAPI
+
+    import course_app.lessons
+
+    found = []
+    for info in pkgutil.iter_modules(course_app.lessons.__path__):
+        module = importlib.import_module(f"course_app.lessons.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, FastAPI):
+                found.append(f"{module.__name__}:{name}")
+    return sorted(found)
+
+
+def serve(target: str | None, port: int | None) -> int:
+    """Serve `target` with uvicorn on 127.0.0.1 until Ctrl+C; list the apps without one."""
+    apps = lesson_apps()
+    if target is None:
+        print("Lesson apps you can serve (python -m course_app serve MODULE:APP):")
+        for app in apps:
+            print(f"  {app}")
+        return 0
+    if ":" not in target:
+        print(f"problem: expected MODULE:APP, like {apps[0]}; run without an argument to list "
+              "them all")
+        return 2
+    import uvicorn
+
+    from course_app.server import HOST, free_port
+
+    chosen = port or free_port()
+    print(f"Serving {target}: open http://{HOST}:{chosen}/docs (Ctrl+C stops it)", flush=True)
+    uvicorn.run(target, host=HOST, port=chosen)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_app",
+                                     description="The course's commands.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="serve a lesson app on 127.0.0.1")
+    serve_parser.add_argument("target", nargs="?", help="MODULE:APP; omit to list the apps")
+    serve_parser.add_argument("--port", type=int, help="a port (default: a free one)")
+    commands.add_parser("doctor", help="check Python and package versions")
+    commands.add_parser("progress", help="print the exercise progress table")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.target, args.port)
+    if args.command == "doctor":
+        from course_app.doctor import report
+
+        return 1 if report() else 0
+    from course_app.progress import show_progress
+
+    show_progress()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

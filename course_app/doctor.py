@@ -1,0 +1,93 @@
+"""`python -m course_app doctor`: is this the environment the course was made with?
+
+Prints one line per check, `OK` or `problem`, and a fix for each problem:
+
+- Python is 3.11 or newer;
+- this Python is the course's own `.venv` (the one `make lab` creates);
+- each direct dependency (from `requirements.in`) and the packages that decide how the
+  notebooks behave (anyio, starlette, pydantic, ipykernel) is installed at the version
+  `requirements.txt` pins.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
+BEHAVIOUR_PACKAGES = ("anyio", "starlette", "pydantic", "ipykernel")
+FIX = "run `make clean` and then `make lab`, which rebuilds .venv from requirements.txt"
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_versions(requirements: Path) -> dict[str, str]:
+    """`name == version` pins from a requirements file, by normalised package name."""
+    pins = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)", line.strip())
+        if match:
+            pins[_normalise(match.group(1))] = match.group(2)
+    return pins
+
+
+def direct_dependencies(requirements_in: Path) -> list[str]:
+    """Package names listed in `requirements.in` (comments and `-e` lines skipped)."""
+    names = []
+    for line in requirements_in.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            names.append(_normalise(re.split(r"[<>=!~\[; ]", line)[0]))
+    return names
+
+
+def checks() -> list[tuple[bool, str]]:
+    """Every check as `(ok, message)`, in the order printed."""
+    results = []
+    version = ".".join(map(str, sys.version_info[:3]))
+    results.append((sys.version_info >= (3, 11),
+                    f"Python {version}" if sys.version_info >= (3, 11)
+                    else f"Python {version} is too old: the course needs 3.11 or newer"))
+    venv = (COURSE_ROOT / ".venv").resolve()
+    in_venv = Path(sys.prefix).resolve() == venv
+    results.append((in_venv, "running in the course's .venv" if in_venv else
+                    f"running in {sys.prefix}, not the course's .venv: start things with "
+                    "`make lab` (or .venv/bin/python)"))
+    requirements = COURSE_ROOT / "requirements.txt"
+    requirements_in = COURSE_ROOT / "requirements.in"
+    if not requirements.exists() or not requirements_in.exists():
+        results.append((False, "requirements.txt or requirements.in not found next to course_app"))
+        return results
+    pins = pinned_versions(requirements)
+    for name in dict.fromkeys([*direct_dependencies(requirements_in), *BEHAVIOUR_PACKAGES]):
+        wanted = pins.get(name)
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            results.append((False, f"{name} is not installed (pinned: {wanted}): {FIX}"))
+            continue
+        if wanted is None or installed == wanted:
+            results.append((True, f"{name} {installed}"))
+        else:
+            results.append((False, f"{name} {installed} is installed, requirements.txt pins "
+                                   f"{wanted}: {FIX}"))
+    return results
+
+
+def report() -> int:
+    """Print the checks and a summary line; return the number of problems (0 when all OK)."""
+    results = checks()
+    for ok, message in results:
+        print(f"{'OK     ' if ok else 'problem'}  {message}")
+    problems = sum(not ok for ok, _ in results)
+    print("all good" if not problems else f"{problems} problem(s) found")
+    return problems
+
+
+def show_doctor_report() -> None:
+    """`report()` for a notebook cell: prints the checks, shows no return value."""
+    report()

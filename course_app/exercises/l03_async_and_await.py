@@ -1,0 +1,50 @@
+"""Lesson 03's exercises: fix a forgotten await, then overlap two waits with tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from course_app.check import Hint, exercise
+from course_app.lessons.l03_async_and_await import COFFEE_SECONDS, TOAST_SECONDS
+from course_app.loop_lag import LoopLagMonitor
+from course_app.solutions import l03_async_and_await as solutions
+from course_app.timeline import seconds
+
+
+@exercise("03.1", "fix the forgotten await", expects="async function", solution=solutions.main)
+async def check_main(main) -> str:
+    result = await main()
+    if asyncio.iscoroutine(result):
+        result.close()
+        raise Hint("`main()` returned a coroutine: await `fetch_data()` before using it.")
+    if result != "Sample data":
+        raise Hint(f"`main()` returned {result!r}; expected 'Sample data', the value under "
+                   "the \"data\" key.")
+    return "`main()` awaits `fetch_data()` and returns its data."
+
+
+@exercise("03.2", "overlap two waits with tasks", expects="async function",
+          solution=solutions.breakfast)
+async def check_breakfast(breakfast) -> str:
+    started = time.perf_counter()
+    async with LoopLagMonitor() as lag:
+        result = await breakfast()
+    took = time.perf_counter() - started
+    if isinstance(result, list | tuple) and any(isinstance(r, asyncio.Task) for r in result):
+        for item in result:
+            if isinstance(item, asyncio.Task):
+                item.cancel()
+        raise Hint("you returned the tasks themselves: `await` each task to get its result.")
+    if result is None:
+        raise Hint("`breakfast()` returned None: return the two results as a list.")
+    if list(result) != ["coffee ready", "toast ready"]:
+        raise Hint(f"expected ['coffee ready', 'toast ready'] (coffee first), got {result!r}.")
+    if lag.max_lag > TOAST_SECONDS / 2:
+        raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something blocking "
+                   "ran inside `breakfast`.")
+    if took > 0.8 * (COFFEE_SECONDS + TOAST_SECONDS):
+        raise Hint(f"breakfast took {seconds(took)}, the coffee and toast one after the other. "
+                   "Start both with `asyncio.create_task(...)` before awaiting either.")
+    return f"coffee ({seconds(COFFEE_SECONDS)}) and toast ({seconds(TOAST_SECONDS)}) together " \
+           f"took {seconds(took)}."

@@ -1,0 +1,75 @@
+"""The course's commands: python -m course_app serve|doctor|progress."""
+
+import subprocess
+import sys
+import time
+
+import httpx
+
+from course_app.__main__ import lesson_apps, main
+
+
+def test_serve_without_an_app_lists_the_lesson_apps(capsys):
+    assert main(["serve"]) == 0
+    out = capsys.readouterr().out
+    assert "course_app.lessons.l02_async_routes:menu_app" in out
+    assert set(lesson_apps()) <= set(out.split())
+
+
+def test_serve_with_a_malformed_target_explains(capsys):
+    assert main(["serve", "menu_app"]) == 2
+    assert "expected MODULE:APP" in capsys.readouterr().out
+
+
+def test_serve_serves_docs_on_loopback_until_stopped():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "course_app", "serve",
+         "course_app.lessons.l02_async_routes:menu_app"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("Serving course_app.lessons.l02_async_routes:menu_app: open http://127.0.0.1:")
+        url = first.split("open ")[1].split()[0]
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                response = httpx.get(url)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200 and "swagger" in response.text.lower()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_doctor_reports_one_line_per_check(capsys):
+    assert main(["doctor"]) == 0  # the tests run in the course's environment
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "all good"
+    assert any(line.startswith("OK") and "fastapi" in line for line in lines)
+
+
+def test_doctor_reports_a_version_mismatch(monkeypatch, capsys):
+    from course_app import doctor
+
+    real_version = doctor.metadata.version
+    monkeypatch.setattr(doctor.metadata, "version",
+                        lambda name: "0.0.1" if name == "httpx" else real_version(name))
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "problem  httpx 0.0.1 is installed, requirements.txt pins" in out
+    assert out.splitlines()[-1] == "1 problem(s) found"
+
+
+def test_progress_prints_the_table(capsys):
+    from course_app import progress
+
+    progress.record_pass("01.1")
+    assert main(["progress"]) == 0
+    out = capsys.readouterr().out
+    assert "01.1" in out and "passed" in out and "00.1" in out
+    assert out.splitlines()[-1].startswith("1 of ")

@@ -1,0 +1,127 @@
+import asyncio
+import os
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from course_app.server import Server, port_is_listening, registered_servers
+
+pytestmark = pytest.mark.anyio
+IMPORTABLE_APP = "course_app.lessons.l00_start_here:hello_app"
+
+
+def make_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict:
+        return {"message": "hi"}
+
+    @app.get("/slow")
+    async def slow() -> dict:
+        await asyncio.sleep(0.5)
+        return {"message": "finally"}
+
+    @app.get("/crash")
+    async def crash() -> dict:
+        raise ValueError("the app crashed")
+
+    return app
+
+
+async def test_thread_mode_serves_registers_captures_its_log_and_stops(capfd):
+    server = Server(make_app())
+    async with server as base_url:
+        assert base_url == f"http://127.0.0.1:{server.port}"
+        assert server.mode == "thread" and server.pid == os.getpid()
+        assert [entry["port"] for entry in registered_servers()] == [server.port]
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            assert (await client.get("/hello")).json() == {"message": "hi"}
+            assert (await client.get("/crash")).status_code == 500
+    assert not port_is_listening(server.port)
+    assert registered_servers() == []
+    assert server.log_lines('"GET /hello HTTP/1.1" 200')
+    assert server.log_lines("ValueError: the app crashed")
+    assert server.log_lines("Application shutdown complete.")
+    printed = capfd.readouterr()
+    assert "GET /hello" not in printed.out + printed.err  # captured, never printed
+
+
+async def test_process_mode_serves_from_a_child_process_and_stops():
+    server = Server(IMPORTABLE_APP)
+    async with server as base_url:
+        assert server.mode == "process" and server.pid != os.getpid()
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            assert (await client.get("/hello")).json() == {"message": "Hello, async world!"}
+        assert [entry["pid"] for entry in registered_servers()] == [server.pid]
+    assert server._process.poll() is not None
+    assert not port_is_listening(server.port)
+    assert registered_servers() == []
+    assert server.log_lines('"GET /hello HTTP/1.1" 200')
+
+
+@pytest.mark.parametrize("app", [make_app, lambda: IMPORTABLE_APP], ids=["thread", "process"])
+async def test_stopped_when_the_body_raises(app):
+    server = Server(app())
+    with pytest.raises(KeyError):
+        async with server:
+            raise KeyError("the cell failed")
+    assert not port_is_listening(server.port)
+    assert registered_servers() == []
+
+
+async def test_a_graceful_stop_lets_a_running_request_finish():
+    server = Server(make_app())
+    async with server as base_url:
+        client = httpx.AsyncClient(base_url=base_url)
+        in_flight = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.1)
+    response = await in_flight
+    await client.aclose()
+    assert response.json() == {"message": "finally"}
+
+
+async def test_a_failing_startup_raises_with_the_log_and_leaves_nothing_running():
+    @asynccontextmanager
+    async def lifespan(app):
+        raise RuntimeError("no menu today")
+        yield
+
+    server = Server(FastAPI(lifespan=lifespan), startup_timeout=5)
+    with pytest.raises(RuntimeError, match="did not start(.|\n)*no menu today"):
+        await server.__aenter__()
+    assert not port_is_listening(server.port)
+    assert registered_servers() == []
+
+
+async def test_a_missing_module_raises_with_the_log():
+    server = Server("course_app.no_such_module:app", startup_timeout=10)
+    with pytest.raises(RuntimeError, match="did not start(.|\n)*no_such_module"):
+        await server.__aenter__()
+    assert registered_servers() == []
+
+
+async def test_kill_stops_a_child_process_at_once():
+    server = Server(IMPORTABLE_APP)
+    async with server:
+        server.kill()
+        assert server._process.returncode is not None
+        assert not port_is_listening(server.port)
+        assert registered_servers() == []
+
+
+async def test_bad_requests_are_refused():
+    with pytest.raises(ValueError, match="importable"):
+        Server(make_app(), workers=2)
+    with pytest.raises(RuntimeError, match="only a process-mode server"):
+        Server(make_app()).kill()
+
+
+async def test_two_workers_in_process_mode():
+    server = Server(IMPORTABLE_APP, workers=2, startup_timeout=30)
+    async with server as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            assert (await client.get("/hello")).status_code == 200
+    assert not port_is_listening(server.port)
