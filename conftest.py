@@ -7,6 +7,7 @@ registered or any port a course server used is still listening.
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -72,3 +73,4 @@ def pytest_sessionfinish(session):
             for leak in leaks:
                 reporter.write_line(leak)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    shutil.rmtree(_scratch, ignore_errors=True)

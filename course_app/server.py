@@ -202,13 +202,21 @@ class Server:
 
     @property
     def log(self) -> str:
-        """Everything the server has logged so far, one record per line."""
+        """Everything the server has logged so far, one record per line; kept after it stops."""
         if self._log_path is not None:
             try:
                 return self._log_path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 return ""
         return "\n".join(self._log_lines) + ("\n" if self._log_lines else "")
+
+    def _keep_log(self) -> None:
+        """Move a child process's log from its file into memory and delete the file."""
+        if self._log_path is not None:
+            text = self.log
+            self._log_path.unlink(missing_ok=True)
+            self._log_path = None
+            self._log_lines[:] = text.splitlines()
 
     def log_lines(self, containing: str = "") -> list[str]:
         """The log's lines that contain `containing` (all lines when empty)."""
@@ -284,6 +292,7 @@ class Server:
         while not port_is_listening(self.port):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 await self._stop_process(graceful=False)
+                self._keep_log()
                 raise RuntimeError(self._failure("did not start"))
             await asyncio.sleep(0.05)
 
@@ -379,6 +388,7 @@ class Server:
 
     def _unregister(self) -> None:
         (run_dir() / f"server-{self.port}.json").unlink(missing_ok=True)
+        self._keep_log()
         self.url = None
         _running.discard(self)
 
