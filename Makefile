@@ -45,7 +45,7 @@ lessons: setup
 # Recompile the pins after editing requirements.in (needs network access to the package index).
 requirements: setup
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --output-file requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
 
 clean:
 	rm -rf $(VENV)

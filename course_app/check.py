@@ -23,6 +23,7 @@ Each pass is recorded by `course_app.progress`. Exercises are defined in
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ class Exercise:
             one), or raises `Hint`.
         solution: the reference solution, a function in `course_app.solutions`; for a "value"
             exercise, a function that returns the right value.
-        time_limit: seconds the checker may run before the answer counts as hanging.
+        time_limit: seconds the checker may run before the answer counts as hanging. Only an
+            answer that awaits can be stopped; one that blocks the thread (`time.sleep`) runs
+            to its end first.
     """
 
     id: str
@@ -122,6 +125,9 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
     if item.expects == "async function":
         if not callable(answer):
             return f"expected an `async def` function, got {type(answer).__name__} {answer!r}."
+        if inspect.isasyncgenfunction(answer):
+            return (f"`{_name_of(answer)}` uses `yield`, which makes it an async generator; "
+                    "the exercise needs an `async def` function that `return`s its result.")
         if not inspect.iscoroutinefunction(answer):
             return (f"`{_name_of(answer)}` is a plain `def`; the exercise needs an `async def` "
                     "function, so that it can `await`.")
@@ -131,6 +137,15 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
         return (f"you passed the function `{_name_of(answer)}` itself: call it (and `await` it "
                 "if it is `async def`) and pass the result.")
     return None
+
+
+_KNOWN_ERRORS = {
+    "unhashable type: 'list'": (
+        "`asyncio.gather` takes each coroutine as its own argument, not one list: unpack the "
+        "list with `*`, as in `asyncio.gather(*coroutines)`."
+    ),
+}
+"""Errors whose usual cause is clearer than the error itself, with the hint to give instead."""
 
 
 async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
@@ -146,10 +161,16 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
     if hint is not None:
         return False, hint
     note = ""
-    async with pitfall(timeout=item.time_limit, report=False) as caught:
-        note = item.checker(answer)
-        if inspect.isawaitable(note):
-            note = await note
+    try:
+        async with pitfall(timeout=item.time_limit, report=False) as caught:
+            note = item.checker(answer)
+            if inspect.isawaitable(note):
+                note = await note
+    except SystemExit:
+        return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
+    for known, hint in _KNOWN_ERRORS.items():
+        if caught.error is not None and known in str(caught.error):
+            return False, hint
     # A forgotten `await` explains most of what follows it (None results, AttributeErrors).
     if caught.warned("was never awaited"):
         forgotten = next(w for w in caught.warnings if "was never awaited" in str(w.message))
@@ -186,7 +207,15 @@ class PendingCheck:
         return self._run().__await__()
 
     async def _run(self) -> None:
-        passed, message = await evaluate(self.exercise_id, self.answer)
+        try:
+            passed, message = await evaluate(self.exercise_id, self.answer)
+        except asyncio.CancelledError:
+            # Interrupted from the notebook (the stop button): say so instead of a traceback.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            print(f"{HINT_MARK} {self.exercise_id} not checked: the check was interrupted.")
+            return
         if passed:
             print(f"{PASS_MARK} {self.exercise_id} passed" + (f": {message}" if message else "."))
         else:

@@ -82,7 +82,7 @@ def markdown_table(link_prefix: str = "notebooks/") -> str:
         link_prefix: prepended to each notebook's file name in the links ("notebooks/" from
             the README, "" from a notebook in the same folder).
     """
-    rows = ["| # | lesson | question from the source text |", "|---|---|---|"]
+    rows = ["| # | lesson | the question it answers |", "|---|---|---|"]
     for item in LESSONS:
         question = item.question or "—"
         rows.append(f"| {item.number:02d} | [{item.title}]({link_prefix}{item.notebook})"

@@ -32,6 +32,7 @@ def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
         notebook,
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
+        record_timing=False,  # no per-cell timestamps in the stored notebook: clean diffs
         resources={"metadata": {"path": str(folder)}},
     )
 

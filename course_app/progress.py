@@ -26,17 +26,29 @@ def progress_path() -> Path:
     return Path(override) if override else DEFAULT_PATH
 
 
+def _read() -> tuple[dict[str, str], bool]:
+    """The passes in the file, and whether a file is there that cannot be read as progress."""
+    path = progress_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}, False
+    try:
+        passed = json.loads(text)["passed"]
+        if not isinstance(passed, dict):
+            raise TypeError("'passed' is not a mapping")
+    except (ValueError, KeyError, TypeError):
+        return {}, bool(text.strip())
+    return {str(k): str(v) for k, v in passed.items()}, False
+
+
 def load() -> dict[str, str]:
     """Passed exercise ids mapped to when they first passed; empty if there is no readable file.
 
-    A missing, empty or damaged file counts as no progress; it is never an error.
+    A missing, empty or damaged file counts as no progress; it is never an error (the next
+    pass moves a damaged file aside to `progress.damaged.json` rather than overwrite it).
     """
-    try:
-        data = json.loads(progress_path().read_text(encoding="utf-8"))
-        passed = data.get("passed", {})
-        return {str(k): str(v) for k, v in passed.items()} if isinstance(passed, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
+    return _read()[0]
 
 
 def record_pass(exercise_id: str) -> bool:
@@ -47,12 +59,14 @@ def record_pass(exercise_id: str) -> bool:
     Raises:
         OSError: when the folder cannot be created or written.
     """
-    passed = load()
+    passed, damaged = _read()
     if exercise_id in passed:
         return False
     passed[exercise_id] = datetime.now(UTC).isoformat(timespec="seconds")
     path = progress_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    if damaged:  # keep what was there beside the new file instead of losing it
+        path.replace(path.with_suffix(".damaged.json"))
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps({"passed": passed}, indent=2, sort_keys=True), "utf-8")
     temporary.replace(path)

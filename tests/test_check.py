@@ -117,6 +117,23 @@ class TestSlipsAnsweredByTheCore:
         assert seen == []
         assert not passed and "'_double' was never awaited" in hint
 
+    async def test_an_answer_that_exits(self):
+        async def exits(x):
+            raise SystemExit(0)
+
+        passed, hint = await evaluate("T.1", exits)
+        assert not passed and "sys.exit()" in hint
+
+    async def test_an_interrupted_check_says_so(self, capsys):
+        async def hangs(x):
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(check("T.1", hangs)._run())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await task  # no CancelledError escapes
+        assert capsys.readouterr().out == "❌ T.1 not checked: the check was interrupted.\n"
+
     async def test_an_unknown_exercise(self):
         passed, hint = await evaluate("nope", 1)
         assert not passed and "there is no exercise 'nope'" in hint and "T.1" in hint

@@ -4,6 +4,7 @@ import asyncio
 import inspect
 import time
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -61,6 +62,37 @@ async def _fetch_returns_body(client, name):
 
 async def _fetch_wrong_path(client, name):
     return (await client.get("/hello")).json()["message"]
+
+
+async def _fetch_blocking(client, name):
+    time.sleep(0.2)
+    return (await client.get(f"/hello/{name}")).json()["message"]
+
+
+async def _fetch_ignores_client(client, name):
+    from course_app.client import AppClient
+    from course_app.lessons.l00_start_here import hello_app
+
+    async with AppClient(hello_app) as own:
+        return (await own.get(f"/hello/{name}")).json()["message"]
+
+
+async def _serve_makes_up_results(names):
+    return [f"{name} is ready" for name in names]
+
+
+async def _serve_gathers_a_list(names):
+    return await asyncio.gather([brew(name) for name in names])
+
+
+async def _serve_blocks_a_little(names):
+    time.sleep(0.1)
+    return await asyncio.gather(*(brew(name) for name in names))
+
+
+async def _serve_yields(names):
+    for name in names:
+        yield await brew(name)
 
 
 async def _serve_sequentially(names):
@@ -137,6 +169,10 @@ async def _breakfast_wrong_order():
     return [await toast, await coffee]
 
 
+async def _breakfast_made_up():
+    return ["coffee ready", "toast ready"]
+
+
 async def _breakfast_blocking():
     time.sleep(0.6)
     return ["coffee ready", "toast ready"]
@@ -154,12 +190,15 @@ WRONG_ANSWERS = {
         (_fetch_returns_response, "returned the `Response`"),
         (_fetch_returns_body, "returned the whole body"),
         (_fetch_wrong_path, "is the name in the path?"),
+        (_fetch_blocking, "the event loop was frozen"),
+        (_fetch_ignores_client, "did not use the `client` it was given"),
     ],
     "01.1": [
         (2.0, "one-after-another total"),
         (0.1, "not quite"),
         ("half a second", "give the time as a number"),
         (True, "give the time as a number"),
+        (Decimal("2.0"), "one-after-another total"),
     ],
     "01.2": [
         (_serve_sequentially, "they ran one after another"),
@@ -167,6 +206,10 @@ WRONG_ANSWERS = {
         (_serve_forgets_return, "returned None"),
         (_serve_returns_gather_future, "still to be awaited"),
         (_serve_wrong_order, "in order"),
+        (_serve_makes_up_results, "less than one brew"),
+        (_serve_gathers_a_list, "unpack the list with `*`"),
+        (_serve_blocks_a_little, "the event loop was frozen"),
+        (_serve_yields, "async generator"),
     ],
     "02.1": [
         (_double_app(path="/twice/{number}"), "no path operation for `/double/{number}`"),
@@ -191,6 +234,7 @@ WRONG_ANSWERS = {
         (_breakfast_returns_tasks, "you returned the tasks themselves"),
         (_breakfast_wrong_order, "coffee first"),
         (_breakfast_blocking, "the event loop was frozen"),
+        (_breakfast_made_up, "less than the coffee alone"),
     ],
 }
 

@@ -9,9 +9,13 @@ import httpx
 from course_app.check import Hint, exercise
 from course_app.client import AppClient
 from course_app.lessons.l00_start_here import hello_app
+from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l00_start_here as solutions
+from course_app.timeline import seconds
 
 EXPECTED_BODY = {"message": "Hello, Ada!"}
+BLOCKED_SECONDS = 0.05
+"""A loop lag above this, in seconds, means the answer blocked the event loop."""
 
 
 @exercise("00.1", "the JSON body of GET /hello/Ada", expects="value",
@@ -33,9 +37,19 @@ def check_greeting_body(answer) -> str:
 @exercise("00.2", "an async function that fetches a greeting", expects="async function",
           solution=solutions.fetch_greeting)
 async def check_fetch_greeting(fetch_greeting) -> str:
+    sent: list[httpx.Request] = []
+
+    async def count(request: httpx.Request) -> None:
+        sent.append(request)
+
     async with AppClient(hello_app) as client:
+        client.event_hooks["request"].append(count)
         for name in ("Grace", "Linus"):
-            result = await fetch_greeting(client, name)
+            async with LoopLagMonitor() as lag:
+                result = await fetch_greeting(client, name)
+            if lag.max_lag > BLOCKED_SECONDS:
+                raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something "
+                           "blocking (like `time.sleep`) ran inside your function.")
             if inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()
@@ -52,4 +66,7 @@ async def check_fetch_greeting(fetch_greeting) -> str:
             if result != f"Hello, {name}!":
                 raise Hint(f"for {name!r} your function returned {result!r}, expected "
                            f"{f'Hello, {name}!'!r}: is the name in the path?")
+    if not sent:
+        raise Hint("your function did not use the `client` it was given: call "
+                   "`client.get(...)` on that argument, not on another client.")
     return "it greeted Grace and Linus through the app."

@@ -19,8 +19,9 @@ ORDERS, ORDER_SECONDS = 4, 0.5
 @exercise("01.1", "predict the wall time of four concurrent orders", expects="value",
           solution=solutions.four_orders_concurrently)
 def check_prediction(answer) -> str:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+    if isinstance(answer, bool | complex) or not isinstance(answer, numbers.Number):
         raise Hint(f"give the time as a number of seconds, like 1.5 (got {answer!r}).")
+    answer = float(answer)
     sequential = ORDERS * ORDER_SECONDS
     if 0.8 * sequential <= answer <= 1.2 * sequential:
         raise Hint(f"{answer} s is the one-after-another total ({ORDERS} × {ORDER_SECONDS} s). "
@@ -32,6 +33,8 @@ def check_prediction(answer) -> str:
 
 
 NAMES = ["Ada", "Grace", "Linus"]
+BLOCKED_SECONDS = 0.06
+"""A loop lag above this, in seconds, means the answer blocked the event loop."""
 
 
 @exercise("01.2", "serve three orders concurrently", expects="async function",
@@ -56,9 +59,13 @@ async def check_serve_all(serve_all) -> str:
     if list(result) != expected:
         raise Hint(f"expected {expected} (one result per name, in order), got {list(result)}.")
     sequential = len(NAMES) * BREW_SECONDS
-    if lag.max_lag > BREW_SECONDS / 2:
+    if lag.max_lag > BLOCKED_SECONDS:
         raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something blocking "
                    "(like `time.sleep`) ran inside `serve_all`; `await brew(name)` instead.")
+    if took < 0.8 * BREW_SECONDS:
+        raise Hint(f"three orders took {seconds(took)}, less than one brew "
+                   f"({seconds(BREW_SECONDS)}): call `brew(name)` for each order rather than "
+                   "making up the results.")
     if took > 0.7 * sequential:
         raise Hint(f"three orders of {seconds(BREW_SECONDS)} took {seconds(took)}: they ran "
                    "one after another. Start them together with `asyncio.gather`.")

@@ -40,9 +40,12 @@ async def check_breakfast(breakfast) -> str:
         raise Hint("`breakfast()` returned None: return the two results as a list.")
     if list(result) != ["coffee ready", "toast ready"]:
         raise Hint(f"expected ['coffee ready', 'toast ready'] (coffee first), got {result!r}.")
-    if lag.max_lag > TOAST_SECONDS / 2:
+    if lag.max_lag > 0.06:
         raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something blocking "
                    "ran inside `breakfast`.")
+    if took < 0.8 * COFFEE_SECONDS:
+        raise Hint(f"breakfast took {seconds(took)}, less than the coffee alone "
+                   f"({seconds(COFFEE_SECONDS)}): call `make_coffee()` and `make_toast()`.")
     if took > 0.8 * (COFFEE_SECONDS + TOAST_SECONDS):
         raise Hint(f"breakfast took {seconds(took)}, the coffee and toast one after the other. "
                    "Start both with `asyncio.create_task(...)` before awaiting either.")

@@ -5,7 +5,11 @@ from course_app.lessons.l00_start_here import hello_app
 
 
 async def greeting_body_for_ada() -> dict:
-    """00.1: the JSON body of `GET /hello/Ada`; the answer is what this returns."""
+    """00.1: the JSON body of `GET /hello/Ada`.
+
+    In the notebook, with the client opened in 0.5, this is one line:
+    `answer = (await client.get("/hello/Ada")).json()`.
+    """
     async with AppClient(hello_app) as client:
         response = await client.get("/hello/Ada")
     return response.json()
