@@ -40,6 +40,27 @@ class Hint(Exception):  # noqa: N818 - a hint is what the learner reads, not an 
     """Raised by an exercise checker: the answer is not right yet, and `str(hint)` says why."""
 
 
+BLOCKED_SECONDS = 0.06
+"""Event-loop lag, in seconds, above which an answer counts as blocking (a free loop: ~1 ms)."""
+
+
+def hint_if_blocked(max_lag: float, where: str, instead: str = "") -> None:
+    """Raise a `Hint` when the loop lag measured around the answer shows it blocked the loop.
+
+    Args:
+        max_lag: the worst lag seen while the answer ran, in seconds (`LoopLagMonitor.max_lag`).
+        where: names the answer in the hint, for example "`serve_all`".
+        instead: an optional fix to append, for example "`await brew(name)` instead".
+
+    Raises:
+        Hint: when `max_lag` is above `BLOCKED_SECONDS`.
+    """
+    if max_lag > BLOCKED_SECONDS:
+        fix = f"; {instead}" if instead else ""
+        raise Hint(f"the event loop was frozen for {max_lag:.2f} s: something blocking (like "
+                   f"`time.sleep`) ran inside {where}{fix}.")
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One checked exercise.

@@ -6,16 +6,14 @@ import inspect
 
 import httpx
 
-from course_app.check import Hint, exercise
+from course_app.check import Hint, exercise, hint_if_blocked
 from course_app.client import AppClient
 from course_app.lessons.l00_start_here import hello_app
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l00_start_here as solutions
-from course_app.timeline import seconds
 
 EXPECTED_BODY = {"message": "Hello, Ada!"}
-BLOCKED_SECONDS = 0.05
-"""A loop lag above this, in seconds, means the answer blocked the event loop."""
+
 
 
 @exercise("00.1", "the JSON body of GET /hello/Ada", expects="value",
@@ -47,9 +45,7 @@ async def check_fetch_greeting(fetch_greeting) -> str:
         for name in ("Grace", "Linus"):
             async with LoopLagMonitor() as lag:
                 result = await fetch_greeting(client, name)
-            if lag.max_lag > BLOCKED_SECONDS:
-                raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something "
-                           "blocking (like `time.sleep`) ran inside your function.")
+            hint_if_blocked(lag.max_lag, "your function")
             if inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()

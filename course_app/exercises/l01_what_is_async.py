@@ -7,7 +7,7 @@ import inspect
 import numbers
 import time
 
-from course_app.check import Hint, exercise
+from course_app.check import Hint, exercise, hint_if_blocked
 from course_app.lessons.l01_what_is_async import BREW_SECONDS
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l01_what_is_async as solutions
@@ -33,8 +33,7 @@ def check_prediction(answer) -> str:
 
 
 NAMES = ["Ada", "Grace", "Linus"]
-BLOCKED_SECONDS = 0.06
-"""A loop lag above this, in seconds, means the answer blocked the event loop."""
+
 
 
 @exercise("01.2", "serve three orders concurrently", expects="async function",
@@ -59,9 +58,7 @@ async def check_serve_all(serve_all) -> str:
     if list(result) != expected:
         raise Hint(f"expected {expected} (one result per name, in order), got {list(result)}.")
     sequential = len(NAMES) * BREW_SECONDS
-    if lag.max_lag > BLOCKED_SECONDS:
-        raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something blocking "
-                   "(like `time.sleep`) ran inside `serve_all`; `await brew(name)` instead.")
+    hint_if_blocked(lag.max_lag, "`serve_all`", "`await brew(name)` instead")
     if took < 0.8 * BREW_SECONDS:
         raise Hint(f"three orders took {seconds(took)}, less than one brew "
                    f"({seconds(BREW_SECONDS)}): call `brew(name)` for each order rather than "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from course_app.check import Hint, exercise
+from course_app.check import Hint, exercise, hint_if_blocked
 from course_app.lessons.l03_async_and_await import COFFEE_SECONDS, TOAST_SECONDS
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l03_async_and_await as solutions
@@ -40,9 +40,7 @@ async def check_breakfast(breakfast) -> str:
         raise Hint("`breakfast()` returned None: return the two results as a list.")
     if list(result) != ["coffee ready", "toast ready"]:
         raise Hint(f"expected ['coffee ready', 'toast ready'] (coffee first), got {result!r}.")
-    if lag.max_lag > 0.06:
-        raise Hint(f"the event loop was frozen for {seconds(lag.max_lag)}: something blocking "
-                   "ran inside `breakfast`.")
+    hint_if_blocked(lag.max_lag, "`breakfast`")
     if took < 0.8 * COFFEE_SECONDS:
         raise Hint(f"breakfast took {seconds(took)}, less than the coffee alone "
                    f"({seconds(COFFEE_SECONDS)}): call `make_coffee()` and `make_toast()`.")
