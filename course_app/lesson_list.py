@@ -54,6 +54,8 @@ LESSONS: tuple[Lesson, ...] = (
            "How do you define asynchronous routes in FastAPI?"),
     Lesson(3, "async_and_await", "Understand coroutines, await and tasks",
            "What are async and await in Python?"),
+    Lesson(4, "when_to_use_async", "Choose between def and async def",
+           "When should you use asynchronous functions in FastAPI?"),
 )
 
 

@@ -12,6 +12,7 @@ import pytest
 from course_app.check import evaluate, exercises
 from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
+from course_app.lessons.l04_when_to_use_async import legacy_lookup
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -178,6 +179,29 @@ async def _breakfast_blocking():
     return ["coffee ready", "toast ready"]
 
 
+async def _customer_blocking(customer_id):
+    return legacy_lookup(customer_id)
+
+
+async def _customer_made_up(customer_id):
+    return {"customer": customer_id, "status": "gold"}
+
+
+async def _customer_returns_coroutine(customer_id):
+    return asyncio.to_thread(legacy_lookup, customer_id)
+
+
+async def _customer_wrong_body(customer_id):
+    return await asyncio.to_thread(legacy_lookup, 0)
+
+
+RIGHT_CHOICES = {
+    "call a weather API with httpx.AsyncClient": "async def",
+    "query a database with a driver that has no async API": "def",
+    "resize a large image in pure Python": "process pool",
+}
+
+
 WRONG_ANSWERS = {
     "00.1": [
         (httpx.Response(200, json={"message": "Hello, Ada!"}), "whole `Response` object"),
@@ -223,6 +247,21 @@ WRONG_ANSWERS = {
         (_lifespan_no_state, "yield a dict"),
         (_lifespan_empty, "`specials` is empty"),
         (fetch_data, "`async def` with one `yield`"),
+    ],
+    "04.1": [
+        ({**RIGHT_CHOICES, "resize a large image in pure Python": "async def"},
+         "not 'async def' for 'resize a large image in pure Python'"),
+        ({**RIGHT_CHOICES, "call a weather API with httpx.AsyncClient": "thread"},
+         "'thread' for 'call a weather API with httpx.AsyncClient' is not one of"),
+        ({"weather": "async def"}, "needs an entry for"),
+        (["async def", "def", "process pool"], "expected a dict"),
+    ],
+    "04.2": [
+        (_customer_blocking, "the event loop was frozen"),
+        (_customer_made_up, "less than one"),
+        (_customer_returns_coroutine, "returned a coroutine"),
+        (_customer_wrong_body, "for customer 1 expected"),
+        (legacy_lookup, "plain `def`"),
     ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),

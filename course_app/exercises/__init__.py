@@ -5,4 +5,5 @@ from course_app.exercises import (  # noqa: F401
     l01_what_is_async,
     l02_async_routes,
     l03_async_and_await,
+    l04_when_to_use_async,
 )

@@ -13,11 +13,8 @@ import time
 from contextlib import asynccontextmanager
 from enum import StrEnum
 
-import httpx
 from fastapi import FastAPI, HTTPException, Query, Request
 from pydantic import BaseModel
-
-from course_app.timeline import Timeline
 
 PRICES = {"espresso": 2.40, "flat-white": 3.20, "latte": 3.50, "matcha": 3.80}
 """Price of a regular size, in euros."""
@@ -120,24 +117,3 @@ async def awaiting_wait() -> dict[str, str]:
     """The fix: `await asyncio.sleep` lets the loop serve other requests meanwhile."""
     await asyncio.sleep(WAIT_SECONDS)
     return {"waited": "awaiting"}
-
-
-async def requests_at_once(base_url: str, path: str, count: int = 5) -> Timeline:
-    """Send `count` `GET path` requests at once to a real server at `base_url`.
-
-    Returns a timeline titled `path` with one span per request ("request 1", ...), from
-    sending to the full response.
-
-    Raises:
-        httpx.HTTPError: on a connection error or a non-2xx response.
-    """
-    timeline = Timeline(path)
-
-    async def one(client: httpx.AsyncClient, number: int) -> None:
-        async with timeline.span(f"request {number}"):
-            response = await client.get(path)
-        response.raise_for_status()
-
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        await asyncio.gather(*(one(client, n) for n in range(1, count + 1)))
-    return timeline

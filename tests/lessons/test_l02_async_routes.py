@@ -3,6 +3,7 @@ import warnings
 import httpx
 import pytest
 
+from course_app.burst import burst
 from course_app.client import AppClient
 from course_app.lessons import l02_async_routes as lesson
 from course_app.pitfall import pitfall
@@ -61,7 +62,7 @@ async def test_pitfall_on_event_next_to_lifespan_never_runs():
 
 async def test_pitfall_time_sleep_serialises_requests_on_a_real_server():
     async with Server(lesson.sleepy_app) as base_url:
-        blocking = await lesson.requests_at_once(base_url, "/blocking", count=4)
-        awaiting = await lesson.requests_at_once(base_url, "/awaiting", count=4)
+        blocking = await burst(base_url, "/blocking", count=4)
+        awaiting = await burst(base_url, "/awaiting", count=4)
     assert blocking.wall_time > 2.5 * awaiting.wall_time
     assert awaiting.max_overlap() == 4
