@@ -57,8 +57,8 @@ def hint_if_blocked(max_lag: float, where: str, instead: str = "") -> None:
     """
     if max_lag > BLOCKED_SECONDS:
         fix = f"; {instead}" if instead else ""
-        raise Hint(f"the event loop was frozen for {max_lag:.2f} s: something blocking (like "
-                   f"`time.sleep`) ran inside {where}{fix}.")
+        raise Hint(f"the event loop was frozen for {max_lag:.2f} s: something that blocks "
+                   f"(like `time.sleep`, or CPU-heavy work) ran inside {where}{fix}.")
 
 
 @dataclass(frozen=True)

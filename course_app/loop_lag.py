@@ -25,7 +25,8 @@ class LoopLagMonitor:
 
     Attributes:
         samples: each sample's lag in seconds (how much later than `interval` the sleep ended).
-        max_lag: the largest lag seen, in seconds (0.0 before any sample).
+        max_lag: the largest lag seen, in seconds (0.0 before any sample); `max_lag_ms` in
+            milliseconds.
 
     Raises:
         ValueError: when `interval` is not positive.
@@ -41,6 +42,16 @@ class LoopLagMonitor:
     @property
     def max_lag(self) -> float:
         return max(self.samples, default=0.0)
+
+    @property
+    def max_lag_ms(self) -> float:
+        """`max_lag` in milliseconds."""
+        return self.max_lag * 1000
+
+    def reset(self) -> float:
+        """Forget the samples so far and return the largest of them, in seconds."""
+        worst, self.samples = self.max_lag, []
+        return worst
 
     async def _sample(self) -> None:
         while True:

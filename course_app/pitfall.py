@@ -8,12 +8,13 @@
         await never_finishes()
     # caught TimeoutError: gave up after 1.00 s
 
-Every exception raised inside the block, and every warning it causes, is printed as one line
-that starts with `caught `. That includes "coroutine ... was never awaited": Python only warns
-when the forgotten coroutine object is garbage-collected, which can be long after the mistake,
-so the helper drops the exception's traceback (which may still hold the coroutine) and runs the
-garbage collector before it stops listening for warnings. Nothing escapes into later cells, and
-"Run all" never stops at a pitfall cell.
+Every exception raised inside the block, every warning it causes, and every error asyncio reports
+through the event loop's exception handler (such as "Task exception was never retrieved") is
+printed as one line that starts with `caught `. That includes "coroutine ... was never
+awaited": Python only warns when the forgotten coroutine object is garbage-collected, which can
+be long after the mistake, so the helper drops the exception's traceback (which may still hold
+the coroutine) and runs the garbage collector before it stops listening for warnings. Nothing
+escapes into later cells, and "Run all" never stops at a pitfall cell.
 
 The helper returns a record (`with pitfall() as caught:`) so the cell can assert what happened.
 """
@@ -123,6 +124,9 @@ class pitfall:  # noqa: N801 - used like a function: `with pitfall():`
         self._recorder: warnings.catch_warnings | None = None
         self._log: list[warnings.WarningMessage] = []
         self._timeout_cm = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._previous_handler = None
+        self._loop_errors: list[str] = []
 
     def __enter__(self) -> Caught:
         if self.timeout is not None:
@@ -154,19 +158,39 @@ class pitfall:  # noqa: N801 - used like a function: `with pitfall():`
         self._recorder = warnings.catch_warnings(record=True)
         self._log = self._recorder.__enter__()
         warnings.simplefilter("always")
+        # Errors asyncio reports through the loop's exception handler ("Task exception was never
+        # retrieved") would otherwise be logged into whatever cell runs next.
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        if self._loop is not None:
+            self._previous_handler = self._loop.get_exception_handler()
+            self._loop.set_exception_handler(self._record_loop_error)
+
+    def _record_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        message = context.get("message", "error in the event loop")
+        self._loop_errors.append(f"{message} ({describe(error)})" if error else message)
+
+    def _stop_recording(self) -> None:
+        self._recorder.__exit__(None, None, None)
+        if self._loop is not None:
+            self._loop.set_exception_handler(self._previous_handler)
 
     def _finish(self, exc: BaseException | None) -> bool:
         if exc is not None and not isinstance(exc, Exception):
-            self._recorder.__exit__(None, None, None)
+            self._stop_recording()
             return False  # KeyboardInterrupt, SystemExit, CancelledError: let them through
         if exc is not None:
             _release(exc)
             self.caught.error = exc
         gc.collect()
-        self._recorder.__exit__(None, None, None)
+        self._stop_recording()
         self.caught.warnings = list(self._log)
         if exc is not None:
             self.caught.lines.append(describe(exc))
+        self.caught.lines.extend(self._loop_errors)
         if self.show_warnings:
             self.caught.lines.extend(describe(w) for w in self.caught.warnings)
         if not self.report:

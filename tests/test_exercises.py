@@ -13,6 +13,7 @@ from course_app.check import evaluate, exercises
 from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
+from course_app.lessons.l09_limits_of_async import count_primes
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -195,6 +196,23 @@ async def _customer_wrong_body(customer_id):
     return await asyncio.to_thread(legacy_lookup, 0)
 
 
+async def _count_inline(limit):
+    return count_primes(limit)
+
+
+async def _count_made_up(limit):
+    await asyncio.sleep(0)
+    return 17_984
+
+
+async def _count_wrong(limit):
+    return await asyncio.to_thread(count_primes, limit // 2)
+
+
+async def _count_returns_coroutine(limit):
+    return asyncio.to_thread(count_primes, limit)
+
+
 RIGHT_CHOICES = {
     "call a weather API with httpx.AsyncClient": "async def",
     "query a database with a driver that has no async API": "def",
@@ -262,6 +280,18 @@ WRONG_ANSWERS = {
         (_customer_returns_coroutine, "returned a coroutine"),
         (_customer_wrong_body, "for customer 1 expected"),
         (legacy_lookup, "plain `def`"),
+    ],
+    "09.1": [
+        (_count_inline, "the event loop was frozen"),
+        (_count_made_up, "less than a quarter of the work"),
+        (_count_wrong, "returned 9592"),
+        (_count_returns_coroutine, "returned a coroutine"),
+        (count_primes, "plain `def`"),
+    ],
+    "09.2": [
+        (0.4, "would mean the two jobs ran in parallel"),
+        (2.0, "not quite"),
+        ("0.8", "give the time as a number"),
     ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),

@@ -20,3 +20,14 @@ async def test_blocking_shows_as_lag_and_awaiting_does_not():
 async def test_interval_must_be_positive():
     with pytest.raises(ValueError, match="positive"):
         LoopLagMonitor(interval=0)
+
+
+async def test_reset_returns_the_worst_lag_and_starts_again():
+    async with LoopLagMonitor() as lag:
+        time.sleep(0.1)
+        await asyncio.sleep(0.03)
+        worst = lag.reset()
+        await asyncio.sleep(0.03)
+    assert worst > 0.08
+    assert lag.max_lag < 0.05
+    assert lag.max_lag_ms == lag.max_lag * 1000

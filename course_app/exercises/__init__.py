@@ -6,4 +6,5 @@ from course_app.exercises import (  # noqa: F401
     l02_async_routes,
     l03_async_and_await,
     l04_when_to_use_async,
+    l09_limits_of_async,
 )
