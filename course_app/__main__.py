@@ -38,18 +38,39 @@ def serve(target: str | None, port: int | None) -> int:
         for app in apps:
             print(f"  {app}")
         return 0
-    if ":" not in target:
-        print(f"problem: expected MODULE:APP, like {apps[0]}; run without an argument to list "
-              "them all")
-        return 2
     import uvicorn
+    from uvicorn.importer import ImportFromStringError, import_from_string
 
     from course_app.server import HOST, free_port
+
+    hint = "run `python -m course_app serve` without an argument to list the lesson apps"
+    if ":" not in target:
+        print(f"problem: expected MODULE:APP, like {apps[0]}; {hint}")
+        return 2
+    try:
+        app = import_from_string(target)
+    except ImportFromStringError as error:
+        print(f"problem: cannot load {target}: {str(error).rstrip('.')}; {hint}")
+        return 2
+    if not callable(app):
+        print(f"problem: {target} is a {type(app).__name__}, not an ASGI app; {hint}")
+        return 2
 
     chosen = port or free_port()
     print(f"Serving {target}: open http://{HOST}:{chosen}/docs (Ctrl+C stops it)", flush=True)
     uvicorn.run(target, host=HOST, port=chosen)
     return 0
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port number, 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_parser = commands.add_parser("serve", help="serve a lesson app on 127.0.0.1")
     serve_parser.add_argument("target", nargs="?", help="MODULE:APP; omit to list the apps")
-    serve_parser.add_argument("--port", type=int, help="a port (default: a free one)")
+    serve_parser.add_argument("--port", type=_port, help="a port, 1-65535 (default: a free one)")
     commands.add_parser("doctor", help="check Python and package versions")
     commands.add_parser("progress", help="print the exercise progress table")
     args = parser.parse_args(argv)

@@ -44,18 +44,20 @@ BLOCKED_SECONDS = 0.06
 """Event-loop lag, in seconds, above which an answer counts as blocking (a free loop: ~1 ms)."""
 
 
-def hint_if_blocked(max_lag: float, where: str, instead: str = "") -> None:
+def hint_if_blocked(max_lag: float, where: str, instead: str = "",
+                    limit: float = BLOCKED_SECONDS) -> None:
     """Raise a `Hint` when the loop lag measured around the answer shows it blocked the loop.
 
     Args:
         max_lag: the worst lag seen while the answer ran, in seconds (`LoopLagMonitor.max_lag`).
         where: names the answer in the hint, for example "`serve_all`".
         instead: an optional fix to append, for example "`await brew(name)` instead".
+        limit: the lag, in seconds, that counts as blocking (default `BLOCKED_SECONDS`).
 
     Raises:
-        Hint: when `max_lag` is above `BLOCKED_SECONDS`.
+        Hint: when `max_lag` is above `limit`.
     """
-    if max_lag > BLOCKED_SECONDS:
+    if max_lag > limit:
         fix = f"; {instead}" if instead else ""
         raise Hint(f"the event loop was frozen for {max_lag:.2f} s: something that blocks "
                    f"(like `time.sleep`, or CPU-heavy work) ran inside {where}{fix}.")
@@ -165,6 +167,18 @@ _KNOWN_ERRORS = {
         "`asyncio.gather` takes each coroutine as its own argument, not one list: unpack the "
         "list with `*`, as in `asyncio.gather(*coroutines)`."
     ),
+    "cannot be called from a running event loop": (
+        "`asyncio.run` starts a new event loop, and one is already running here: `await` the "
+        "coroutine instead."
+    ),
+    "Cannot run the event loop while another loop is running": (
+        "something tried to start a second event loop inside the running one (`asyncio.run`, "
+        "`uvicorn.run`, `loop.run_until_complete`): `await` the coroutine instead."
+    ),
+    "process in the process pool was terminated abruptly": (
+        "a process-pool worker stopped. A function sent to a process pool must be importable "
+        "by name (defined in a module such as `course_app`, not in a notebook cell)."
+    ),
 }
 """Errors whose usual cause is clearer than the error itself, with the hint to give instead."""
 
@@ -189,6 +203,8 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
                 note = await note
     except SystemExit:
         return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
+    if caught.error is not None and "sys.exit() was called" in str(caught.error):
+        return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
     for known, hint in _KNOWN_ERRORS.items():
         if caught.error is not None and known in str(caught.error):
             return False, hint
@@ -200,8 +216,8 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
     if isinstance(caught.error, Hint):
         return False, str(caught.error)
     if isinstance(caught.error, TimeoutError):
-        return False, (f"your answer was still running after {item.time_limit:.0f} s; "
-                       "is something waiting for ever?")
+        return False, ("your answer did not finish in time, and the check gave up waiting: is "
+                       "something waiting for ever?")
     if isinstance(caught.error, NotImplementedError):
         return False, "your answer raises NotImplementedError: it looks unfinished."
     if caught.error is not None:
@@ -211,6 +227,22 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
     except OSError as error:
         note = f"{note} (progress not saved: {describe(error)})"
     return True, str(note or "")
+
+
+async def guarded(awaitable: Awaitable) -> Any:
+    """Await a learner's coroutine, turning `SystemExit` into an ordinary error.
+
+    Wrap each learner coroutine that a checker runs as a *task* (`asyncio.gather` makes tasks):
+    a `SystemExit` raised inside a task escapes the event loop itself and would stop the
+    notebook's kernel.
+
+    Raises:
+        RuntimeError: instead of `SystemExit`.
+    """
+    try:
+        return await awaitable
+    except SystemExit:
+        raise RuntimeError("exit() or sys.exit() was called") from None
 
 
 class PendingCheck:

@@ -37,7 +37,8 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 def describe(error: BaseException | warnings.WarningMessage) -> str:
     """One stable line for an exception or a caught warning: `TypeName: first line of message`.
 
-    Memory addresses (` at 0x7f...`) are removed, so the line reads the same on every run.
+    Memory addresses (` at 0x7f...`) are removed, so the line reads the same on every run. An
+    exception group (from a `TaskGroup`, say) also names its first exception.
     """
     if isinstance(error, warnings.WarningMessage):
         kind, message = error.category.__name__, str(error.message)
@@ -45,7 +46,10 @@ def describe(error: BaseException | warnings.WarningMessage) -> str:
         kind, message = type(error).__name__, str(error)
     first_line = message.strip().splitlines()[0] if message.strip() else ""
     first_line = _ADDRESS.sub("", first_line)
-    return f"{kind}: {first_line}" if first_line else kind
+    line = f"{kind}: {first_line}" if first_line else kind
+    if isinstance(error, BaseExceptionGroup) and error.exceptions:
+        line += f"; the first is {describe(error.exceptions[0])}"
+    return line
 
 
 def _release(error: BaseException) -> None:

@@ -218,9 +218,11 @@ class Server:
             self._log_path = None
             self._log_lines[:] = text.splitlines()
 
-    def log_lines(self, containing: str = "") -> list[str]:
-        """The log's lines that contain `containing` (all lines when empty)."""
-        return [line for line in self.log.splitlines() if containing in line]
+    def log_lines(self, *containing: str) -> list[str]:
+        """The log's lines, in order, that contain any of the `containing` texts (all lines
+        when none is given)."""
+        return [line for line in self.log.splitlines()
+                if not containing or any(text in line for text in containing)]
 
     # --- starting ---
 

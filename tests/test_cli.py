@@ -21,6 +21,23 @@ def test_serve_with_a_malformed_target_explains(capsys):
     assert "expected MODULE:APP" in capsys.readouterr().out
 
 
+def test_serve_refuses_what_it_cannot_serve_before_printing_an_address(capsys):
+    assert main(["serve", "course_app.lessons.nope:app"]) == 2
+    assert main(["serve", "course_app.lessons.l02_async_routes:PRICES"]) == 2
+    out = capsys.readouterr().out
+    assert 'problem: cannot load course_app.lessons.nope:app: Could not import module' in out
+    assert "is a dict, not an ASGI app" in out
+    assert "Serving" not in out
+
+
+def test_serve_refuses_a_port_out_of_range(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["serve", "x:y", "--port", "99999"])
+    assert "not a port number from 1 to 65535" in capsys.readouterr().err
+
+
 def test_serve_serves_docs_on_loopback_until_stopped():
     process = subprocess.Popen(
         [sys.executable, "-m", "course_app", "serve",

@@ -3,7 +3,7 @@
 import asyncio
 import inspect
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
 
 import httpx
@@ -118,11 +118,18 @@ async def _serve_wrong_order(names):
     return list(reversed(await asyncio.gather(*(brew(name) for name in names))))
 
 
-def _double_app(path="/double/{number}", plain=False, typed=True, factor=2):
+def _double_app(path="/double/{number}", plain=False, typed=True, factor=2, blocking=False,
+                returns_nothing=False, unfinished=False):
     from fastapi import FastAPI
 
     app = FastAPI()
-    if typed:
+    if blocking or returns_nothing or unfinished:
+        async def double(number: int) -> dict | None:
+            if unfinished:
+                raise NotImplementedError
+            time.sleep(0.2 if blocking else 0)
+            return None if returns_nothing else {"result": 2 * number}
+    elif typed:
         async def double(number: int) -> dict:
             return {"result": factor * number}
     else:
@@ -149,9 +156,38 @@ async def _lifespan_empty(app):
     yield {"specials": []}
 
 
+@asynccontextmanager
+async def _lifespan_string(app):
+    yield {"specials": "iced latte"}
+
+
+@asynccontextmanager
+async def _lifespan_without_yield(app):
+    pass
+
+
+@asynccontextmanager
+async def _lifespan_yields_a_list(app):
+    yield ["latte"]
+
+
+@contextmanager
+def _lifespan_sync(app):
+    yield {"specials": ["chai"]}
+
+
 async def _main_forgets_await():
     data = fetch_data()
     return data["data"]
+
+
+async def _main_made_up():
+    return "Sample data"
+
+
+async def _main_blocking():
+    time.sleep(0.2)
+    return (await fetch_data())["data"]
 
 
 async def _main_returns_dict():
@@ -175,6 +211,25 @@ async def _breakfast_made_up():
     return ["coffee ready", "toast ready"]
 
 
+async def _breakfast_sleeps_instead():
+    await asyncio.sleep(0.3)
+    return ["coffee ready", "toast ready"]
+
+
+async def _breakfast_returns_number():
+    await asyncio.gather(make_coffee(), make_toast())
+    return 5
+
+
+async def _breakfast_task_fails():
+    async def burnt():
+        raise ValueError("burnt toast")
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(make_coffee())
+        group.create_task(burnt())
+
+
 async def _breakfast_blocking():
     time.sleep(0.6)
     return ["coffee ready", "toast ready"]
@@ -188,6 +243,19 @@ async def _customer_made_up(customer_id):
     return {"customer": customer_id, "status": "gold"}
 
 
+async def _customer_sleeps_instead(customer_id):
+    await asyncio.sleep(0.2)
+    return {"customer": customer_id, "status": "gold"}
+
+
+async def _customer_exits(customer_id):
+    raise SystemExit(1)
+
+
+async def _customer_asyncio_run(customer_id):
+    return asyncio.run(asyncio.to_thread(legacy_lookup, customer_id))
+
+
 async def _customer_returns_coroutine(customer_id):
     return asyncio.to_thread(legacy_lookup, customer_id)
 
@@ -198,6 +266,26 @@ async def _customer_wrong_body(customer_id):
 
 async def _count_inline(limit):
     return count_primes(limit)
+
+
+async def _count_with_a_cell_function(limit):
+    """What happens with a function defined in a notebook cell: it lives in `__main__` of the
+    kernel only, and a spawned worker cannot import it by name."""
+    import __main__
+    from course_app.lessons.l09_limits_of_async import new_process_pool
+
+    def count_in_a_cell(n):
+        return n
+
+    count_in_a_cell.__module__ = "__main__"
+    count_in_a_cell.__qualname__ = "count_in_a_cell"
+    __main__.count_in_a_cell = count_in_a_cell
+    try:
+        with new_process_pool(1) as pool:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, count_in_a_cell, limit)
+    finally:
+        del __main__.count_in_a_cell
 
 
 async def _count_made_up(limit):
@@ -254,17 +342,24 @@ WRONG_ANSWERS = {
         (_serve_yields, "async generator"),
     ],
     "02.1": [
-        (_double_app(path="/twice/{number}"), "no path operation for `/double/{number}`"),
+        (_double_app(path="/twice/{number}"), "found no path operation"),
         (_double_app(plain=True), "is a plain `def`"),
         (_double_app(typed=False), "declare `number: int`"),
         (_double_app(factor=3), "returned {'result': 63}"),
         ("double_app", "expected a FastAPI app"),
+        (_double_app(blocking=True), "the event loop was frozen"),
+        (_double_app(returns_nothing=True), "is the `return` missing?"),
+        (_double_app(unfinished=True), "looks unfinished"),
     ],
     "02.2": [
         (_lifespan_generator, "decorate it with `@asynccontextmanager`"),
         (_lifespan_no_state, "yield a dict"),
         (_lifespan_empty, "`specials` is empty"),
         (fetch_data, "`async def` with one `yield`"),
+        (_lifespan_string, "make it a list of drink names"),
+        (_lifespan_without_yield, "has no `yield`"),
+        (_lifespan_yields_a_list, "yield a dict"),
+        (_lifespan_sync, "not `@contextmanager`"),
     ],
     "04.1": [
         ({**RIGHT_CHOICES, "resize a large image in pure Python": "async def"},
@@ -272,19 +367,24 @@ WRONG_ANSWERS = {
         ({**RIGHT_CHOICES, "call a weather API with httpx.AsyncClient": "thread"},
          "'thread' for 'call a weather API with httpx.AsyncClient' is not one of"),
         ({"weather": "async def"}, "needs an entry for"),
+        (dict.fromkeys(RIGHT_CHOICES), "nothing to check yet"),
         (["async def", "def", "process pool"], "expected a dict"),
     ],
     "04.2": [
         (_customer_blocking, "the event loop was frozen"),
-        (_customer_made_up, "less than one"),
+        (_customer_made_up, "did not run once per customer"),
+        (_customer_sleeps_instead, "did not run once per customer"),
+        (_customer_exits, "called `exit()` or `sys.exit()`"),
+        (_customer_asyncio_run, "`asyncio.run` starts a new event loop"),
         (_customer_returns_coroutine, "returned a coroutine"),
-        (_customer_wrong_body, "for customer 1 expected"),
+        (_customer_wrong_body, "for customer 101 expected"),
         (legacy_lookup, "plain `def`"),
     ],
     "09.1": [
         (_count_inline, "the event loop was frozen"),
-        (_count_made_up, "less than a quarter of the work"),
-        (_count_wrong, "returned 9592"),
+        (_count_made_up, "primes below"),
+        (_count_wrong, "primes below"),
+        (_count_with_a_cell_function, "must be importable by name"),
         (_count_returns_coroutine, "returned a coroutine"),
         (count_primes, "plain `def`"),
     ],
@@ -297,13 +397,18 @@ WRONG_ANSWERS = {
         (_main_forgets_await, "'fetch_data' was never awaited"),
         (_main_returns_dict, "expected 'Sample data'"),
         (fetch_data(), "without parentheses"),
+        (_main_made_up, "never awaited `fetch_data()`"),
+        (_main_blocking, "the event loop was frozen"),
     ],
     "03.2": [
         (_breakfast_sequential, "one after the other"),
         (_breakfast_returns_tasks, "you returned the tasks themselves"),
         (_breakfast_wrong_order, "coffee first"),
         (_breakfast_blocking, "the event loop was frozen"),
-        (_breakfast_made_up, "less than the coffee alone"),
+        (_breakfast_made_up, "`make_coffee()` never finished"),
+        (_breakfast_sleeps_instead, "`make_coffee()` never finished"),
+        (_breakfast_returns_number, "return a list"),
+        (_breakfast_task_fails, "the first is ValueError: burnt toast"),
     ],
 }
 
@@ -321,3 +426,24 @@ async def test_wrong_answer_gets_its_hint(exercise_id, answer, hint, progress_fi
     passed, message = await evaluate(exercise_id, answer)
     assert not passed
     assert hint in message
+
+
+async def test_02_1_accepts_a_path_operation_added_through_a_router():
+    from fastapi import APIRouter, FastAPI
+
+    router = APIRouter()
+
+    @router.get("/double/{number}")
+    async def double(number: int) -> dict:
+        return {"result": 2 * number}
+
+    app = FastAPI()
+    app.include_router(router)
+    passed, message = await evaluate("02.1", app)
+    assert passed, message
+
+
+async def test_04_1_forgives_capitals_and_spaces():
+    sloppy = {job: f" {choice.upper()} " for job, choice in RIGHT_CHOICES.items()}
+    passed, message = await evaluate("04.1", sloppy)
+    assert passed, message

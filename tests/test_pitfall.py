@@ -78,3 +78,11 @@ def test_describe_removes_addresses():
         "ValueError: <coroutine object f>"
     )
     assert describe(ValueError()) == "ValueError"
+
+
+def test_describe_names_the_first_error_of_a_group():
+    group = ExceptionGroup("unhandled errors in a TaskGroup", [ValueError("burnt toast")])
+    assert describe(group) == (
+        "ExceptionGroup: unhandled errors in a TaskGroup (1 sub-exception); "
+        "the first is ValueError: burnt toast"
+    )
