@@ -1,7 +1,8 @@
 """Test-session set-up shared by the unit tests and the notebooks run by nbval.
 
 Set before any kernel starts, so notebook kernels inherit it: exercise progress goes to a
-temporary file (never the learner's), course servers register in a temporary run folder, and
+temporary file (never the learner's), course servers register in a temporary run folder, lesson
+08's emails go to a temporary outbox, and
 matplotlib draws without a screen. At the end, the session fails if a course server is still
 registered or any port a course server used is still listening.
 """
@@ -16,6 +17,7 @@ import pytest
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
 os.environ["COURSE_PROGRESS_FILE"] = str(Path(_scratch) / "progress.json")
 os.environ["COURSE_RUN_DIR"] = str(Path(_scratch) / "run")
+os.environ["COURSE_OUTBOX"] = str(Path(_scratch) / "outbox")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 

@@ -56,6 +56,8 @@ LESSONS: tuple[Lesson, ...] = (
            "What are async and await in Python?"),
     Lesson(4, "when_to_use_async", "Choose between def and async def",
            "When should you use asynchronous functions in FastAPI?"),
+    Lesson(8, "background_tasks", "Run work after the response with background tasks",
+           "How do you use async background tasks in FastAPI?"),
     Lesson(9, "limits_of_async", "Know what async cannot do: CPU work, the GIL, and beyond",
            "What are the limitations of async programming?"),
 )

@@ -56,6 +56,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 3.0
 STARTUP_SECONDS = 20.0
 """How long a server may take to accept connections before start-up counts as failed."""
 RUN_DIR_ENV = "COURSE_RUN_DIR"
+LOG_PREFIX = "log | "
+"""Marks a server log line printed in a notebook (`Server.show_log`), so it reads as the server's
+own words, errors included."""
 _DEFAULT_RUN_DIR = Path(__file__).resolve().parent.parent / ".course" / "run"
 
 
@@ -217,6 +220,11 @@ class Server:
             self._log_path.unlink(missing_ok=True)
             self._log_path = None
             self._log_lines[:] = text.splitlines()
+
+    def show_log(self, *containing: str) -> None:
+        """Print `log_lines(*containing)`, each line marked with `LOG_PREFIX`."""
+        for line in self.log_lines(*containing):
+            print(LOG_PREFIX + line)
 
     def log_lines(self, *containing: str) -> list[str]:
         """The log's lines, in order, that contain any of the `containing` texts (all lines

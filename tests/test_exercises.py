@@ -13,6 +13,7 @@ from course_app.check import evaluate, exercises
 from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
+from course_app.lessons.l08_background_tasks import deliver
 from course_app.lessons.l09_limits_of_async import count_primes
 from course_app.solutions import show_solution
 
@@ -301,6 +302,24 @@ async def _count_returns_coroutine(limit):
     return asyncio.to_thread(count_primes, limit)
 
 
+async def _notify_blocking(email):
+    deliver(email)
+
+
+async def _notify_forgets(email):
+    await asyncio.sleep(0)
+
+
+def _notify_wrong_signature():
+    deliver("nobody@example.com")
+
+
+async def _notify_threadpool(email):
+    from fastapi.concurrency import run_in_threadpool
+
+    await run_in_threadpool(deliver, email)
+
+
 RIGHT_CHOICES = {
     "call a weather API with httpx.AsyncClient": "async def",
     "query a database with a driver that has no async API": "def",
@@ -393,6 +412,19 @@ WRONG_ANSWERS = {
         (2.0, "not quite"),
         ("0.8", "give the time as a number"),
     ],
+    "08.1": [
+        ({"real server": 0.5, "in-process": 0.5}, "too long: the response goes out before"),
+        ({"real server": 0.0, "in-process": 0.0}, "too short for the in-process client"),
+        ({"real server": None, "in-process": None}, "nothing to check yet"),
+        ((0.0, 0.5), "expected a dict with the keys"),
+        ({"real server": 0.0, "in-process": "half"}, "should be a number of seconds"),
+    ],
+    "08.2": [
+        (_notify_blocking, "the event loop was frozen"),
+        (_notify_forgets, "never called `deliver(email)`"),
+        (_notify_wrong_signature, "the task failed on the server: TypeError"),
+        ("notify", "expected a function"),
+    ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),
         (_main_returns_dict, "expected 'Sample data'"),
@@ -446,4 +478,9 @@ async def test_02_1_accepts_a_path_operation_added_through_a_router():
 async def test_04_1_forgives_capitals_and_spaces():
     sloppy = {job: f" {choice.upper()} " for job, choice in RIGHT_CHOICES.items()}
     passed, message = await evaluate("04.1", sloppy)
+    assert passed, message
+
+
+async def test_08_2_accepts_an_async_task_that_uses_the_threadpool():
+    passed, message = await evaluate("08.2", _notify_threadpool)
     assert passed, message

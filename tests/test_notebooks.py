@@ -10,6 +10,7 @@ from course_app.check import HINT_MARK
 from course_app.lesson_list import LESSONS
 from course_app.notebook_runner import execute
 from course_app.pitfall import PREFIX
+from course_app.server import LOG_PREFIX
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 FORBIDDEN = re.compile(
@@ -39,8 +40,8 @@ def test_stored_outputs_come_from_one_clean_run(path):
             assert output.output_type != "error", f"cell [{number}] stored an error"
             assert output.get("name") != "stderr", f"cell [{number}] wrote to stderr"
             for line in _text_of(output).splitlines():
-                if line.startswith((PREFIX, HINT_MARK)):
-                    continue  # a pitfall line or an exercise hint: designed to name errors
+                if line.startswith((PREFIX, HINT_MARK, LOG_PREFIX)):
+                    continue  # a pitfall line, an exercise hint or a server log line
                 assert not FORBIDDEN.search(line), f"cell [{number}] shows: {line!r}"
 
 
