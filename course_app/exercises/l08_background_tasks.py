@@ -66,7 +66,8 @@ async def check_notify(notify) -> str:
         await client.get("/ping")
         ping_s = time.perf_counter() - started
         deadline = time.perf_counter() + 3
-        while who not in deliveries and time.perf_counter() < deadline:
+        while (who not in deliveries and time.perf_counter() < deadline
+               and not server.log_lines("Exception in ASGI application")):
             await asyncio.sleep(0.01)
     errors = [line for line in server.log_lines() if "Error" in line and ":" in line]
     if errors:
