@@ -196,7 +196,6 @@ class Server:
         self.url: str | None = None
         self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
-        self._socket: socket.socket | None = None
         self._process: subprocess.Popen | None = None
         self._log_lines: list[str] = []
         self._log_path: Path | None = None
@@ -248,33 +247,37 @@ class Server:
 
     async def _start_thread(self) -> None:
         _capture_uvicorn_logs()
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((HOST, 0))
-        self.port = self._socket.getsockname()[1]
         self.pid = os.getpid()
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            loop="asyncio",
-            access_log=self.access_log,
-            timeout_graceful_shutdown=self.graceful_shutdown_timeout,
-        )
-        self._uvicorn = uvicorn.Server(config)
-        name = f"course-server-{self.port}"
-        _dispatcher.buffers[name] = self._log_lines
-        self._thread = threading.Thread(target=self._run_in_thread, name=name, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while not self._uvicorn.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                await self._stop_thread()
-                raise RuntimeError(self._failure("did not start"))
-            await asyncio.sleep(0.01)
+        for attempt in range(3):  # a free port can be taken between choosing and binding it
+            self.port = free_port()
+            config = uvicorn.Config(
+                self.app,
+                host=HOST,
+                port=self.port,
+                log_config=None,
+                loop="asyncio",
+                access_log=self.access_log,
+                timeout_graceful_shutdown=self.graceful_shutdown_timeout,
+            )
+            self._uvicorn = uvicorn.Server(config)
+            name = f"course-server-{self.port}"
+            _dispatcher.buffers[name] = self._log_lines
+            self._thread = threading.Thread(target=self._run_in_thread, name=name, daemon=True)
+            self._thread.start()
+            deadline = time.monotonic() + self.startup_timeout
+            while not self._uvicorn.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    await self._stop_thread()
+                    if attempt < 2 and "address already in use" in self.log.lower():
+                        break
+                    raise RuntimeError(self._failure("did not start"))
+                await asyncio.sleep(0.01)
+            if self._uvicorn.started:
+                return
 
     def _run_in_thread(self) -> None:
         try:
-            self._uvicorn.run(sockets=[self._socket])
+            self._uvicorn.run()
         except SystemExit:
             pass  # uvicorn exits this way when start-up fails; the log says why
 
@@ -364,8 +367,6 @@ class Server:
             if self._thread.is_alive() and self._uvicorn is not None:
                 self._uvicorn.force_exit = True
                 await asyncio.to_thread(self._thread.join, 5)
-        if self._socket is not None:
-            self._socket.close()
         _dispatcher.buffers.pop(f"course-server-{self.port}", None)
 
     async def _stop_process(self, graceful: bool) -> None:
