@@ -37,7 +37,15 @@ HINT_MARK = "❌"
 
 
 class Hint(Exception):  # noqa: N818 - a hint is what the learner reads, not an error
-    """Raised by an exercise checker: the answer is not right yet, and `str(hint)` says why."""
+    """Raised by an exercise checker: the answer is not right yet, and `str(hint)` says why.
+
+    `decisive=True` marks a hint that names the real cause (an error the server logged, say),
+    which then wins over the generic "never awaited" hint the core would otherwise give first.
+    """
+
+    def __init__(self, message: str, decisive: bool = False) -> None:
+        super().__init__(message)
+        self.decisive = decisive
 
 
 BLOCKED_SECONDS = 0.06
@@ -205,8 +213,11 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
         return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
     if caught.error is not None and "sys.exit() was called" in str(caught.error):
         return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
+    if isinstance(caught.error, Hint) and caught.error.decisive:
+        return False, str(caught.error)
     for known, hint in _KNOWN_ERRORS.items():
-        if caught.error is not None and known in str(caught.error):
+        if caught.error is not None and not isinstance(caught.error, Hint) \
+                and known in str(caught.error):
             return False, hint
     # A forgotten `await` explains most of what follows it (None results, AttributeErrors).
     if caught.warned("was never awaited"):

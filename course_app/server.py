@@ -225,6 +225,18 @@ class Server:
         for line in self.log_lines(*containing):
             print(LOG_PREFIX + line)
 
+    def exception_lines(self) -> list[str]:
+        """The last line of each traceback in the log, such as `ValueError: boom`: what each
+        unhandled exception in the app was, without the frames."""
+        found, in_traceback = [], False
+        for line in self.log.splitlines():
+            if line.startswith("Traceback (most recent call last)"):
+                in_traceback = True
+            elif in_traceback and line and not line.startswith(" "):
+                found.append(line)
+                in_traceback = False
+        return found
+
     def log_lines(self, *containing: str) -> list[str]:
         """The log's lines, in order, that contain any of the `containing` texts (all lines
         when none is given)."""
@@ -402,6 +414,33 @@ class Server:
         self._keep_log()
         self.url = None
         _running.discard(self)
+
+
+_open: dict[str, Server] = {}
+
+
+async def open_server(app, name: str = "server", **options) -> Server:
+    """Start a `Server` that stays up across notebook cells, and return it (its `url` is set).
+
+    Starting another one with the same `name` first stops the previous one, so a set-up cell
+    that calls this can be run again without leaving a server behind. `options` are `Server`'s
+    keyword arguments. Stop it with `await close_server(name)` or `await server.stop()`.
+
+    Raises:
+        RuntimeError: when the server does not start (see `Server`).
+    """
+    await close_server(name)
+    server = Server(app, **options)
+    await server.__aenter__()
+    _open[name] = server
+    return server
+
+
+async def close_server(name: str = "server") -> None:
+    """Stop the server `open_server` started under `name`, if it is still running."""
+    server = _open.pop(name, None)
+    if server is not None:
+        await server.stop()
 
 
 @atexit.register

@@ -314,10 +314,102 @@ def _notify_wrong_signature():
     deliver("nobody@example.com")
 
 
+async def _notify_blocks_later(email):
+    await asyncio.sleep(0.1)
+    deliver(email)
+
+
+async def _notify_raises(email):
+    raise ConnectionRefusedError("smtp down")
+
+
+async def _notify_runs_asyncio_run(email):
+    asyncio.run(asyncio.sleep(0))
+
+
 async def _notify_threadpool(email):
     from fastapi.concurrency import run_in_threadpool
 
     await run_in_threadpool(deliver, email)
+
+
+async def _forecast_no_mapping(client, city):
+    return (await client.get(f"/weather/{city}")).json()
+
+
+async def _forecast_only_status(client, city):
+    from fastapi import HTTPException
+
+    response = await client.get(f"/weather/{city}")
+    if response.is_error:
+        raise HTTPException(502, "upstream failed")
+    return response.json()
+
+
+async def _forecast_everything_502(client, city):
+    from fastapi import HTTPException
+
+    try:
+        response = await client.get(f"/weather/{city}")
+        response.raise_for_status()
+    except httpx.HTTPError:
+        raise HTTPException(502, "upstream trouble") from None
+    return response.json()
+
+
+async def _forecast_returns_response(client, city):
+    return await client.get(f"/weather/{city}")
+
+
+@asynccontextmanager
+async def _upstream_never_closed(app):
+    yield {"upstream": httpx.AsyncClient(base_url=app.state.upstream_url)}
+
+
+@asynccontextmanager
+async def _upstream_wrong_url(app):
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as client:
+        yield {"upstream": client}
+
+
+@asynccontextmanager
+async def _upstream_missing(app):
+    yield {}
+
+
+async def _fetch_sequential(client, cities):
+    return [(await client.get(f"/weather/{c}")).json() for c in cities]
+
+
+async def _fetch_responses(client, cities):
+    return await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
+
+
+async def _fetch_unordered(client, cities):
+    return [await done for done in asyncio.as_completed(
+        [client.get(f"/weather/{c}") for c in cities])][::-1]
+
+
+async def _fetch_reversed(client, cities):
+    bodies = await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
+    return [b.json() for b in reversed(bodies)]
+
+
+async def _bounded_semaphore_per_call(client, cities, limit):
+    async def one(city):
+        async with asyncio.Semaphore(limit):
+            return (await client.get(f"/weather/{city}")).json()
+
+    return await asyncio.gather(*(one(c) for c in cities))
+
+
+async def _bounded_one_at_a_time(client, cities, limit):
+    return [(await client.get(f"/weather/{c}")).json() for c in cities]
+
+
+async def _bounded_ignores_limit(client, cities, limit):
+    return [r.json() for r in await asyncio.gather(
+        *(client.get(f"/weather/{c}") for c in cities))]
 
 
 RIGHT_CHOICES = {
@@ -325,6 +417,12 @@ RIGHT_CHOICES = {
     "query a database with a driver that has no async API": "def",
     "resize a large image in pure Python": "process pool",
 }
+
+
+async def solutions_fetch_all_as_bounded(client, cities, limit):
+    from course_app.solutions.l07_asyncio_gather import fetch_all
+
+    return await fetch_all(client, cities)
 
 
 WRONG_ANSWERS = {
@@ -418,12 +516,42 @@ WRONG_ANSWERS = {
         ({"real server": None, "in-process": None}, "nothing to check yet"),
         ((0.0, 0.5), "expected a dict with the keys"),
         ({"real server": 0.0, "in-process": "half"}, "should be a number of seconds"),
+        ({"real server": -5, "in-process": 0.5}, "cannot be a time"),
+        ({"real server": float("nan"), "in-process": 0.5}, "cannot be a time"),
+        ({"real server": 10, "in-process": 500}, "not milliseconds"),
     ],
     "08.2": [
         (_notify_blocking, "the event loop was frozen"),
-        (_notify_forgets, "never called `deliver(email)`"),
+        (_notify_forgets, "never finished `deliver(email)`"),
         (_notify_wrong_signature, "the task failed on the server: TypeError"),
         ("notify", "expected a function"),
+        (_notify_blocks_later, "the event loop was frozen"),
+        (_notify_raises, "the task failed on the server: ConnectionRefusedError: smtp down"),
+        (_notify_runs_asyncio_run, "the task failed on the server: RuntimeError: asyncio.run()"),
+    ],
+    "06.1": [
+        (_forecast_no_mapping, "raise `HTTPException(502, ...)` instead"),
+        (_forecast_only_status, "let `ReadTimeout` escape"),
+        (_forecast_everything_502, "should get 504, not 502"),
+        (_forecast_returns_response, "not the Response"),
+    ],
+    "06.2": [
+        (_upstream_never_closed, "still open after shut-down"),
+        (_upstream_wrong_url, "base_url=app.state.upstream_url"),
+        (_upstream_missing, "yield `{\"upstream\": client}`"),
+        (_lifespan_generator, "decorate your lifespan"),
+    ],
+    "07.1": [
+        (_fetch_sequential, "at most 1 call(s) were in flight"),
+        (_fetch_responses, "not the Response"),
+        (_fetch_reversed, "in the order given"),
+        (_fetch_unordered, "not the Response"),
+    ],
+    "07.2": [
+        (_bounded_semaphore_per_call, "more than limit=2"),
+        (_bounded_one_at_a_time, "only 1 call at a time"),
+        (_bounded_ignores_limit, "more than limit=2"),
+        (solutions_fetch_all_as_bounded, "more than limit=2"),
     ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),

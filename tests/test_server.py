@@ -125,3 +125,15 @@ async def test_two_workers_in_process_mode():
         async with httpx.AsyncClient(base_url=base_url) as client:
             assert (await client.get("/hello")).status_code == 200
     assert not port_is_listening(server.port)
+
+
+async def test_open_server_replaces_the_previous_one_with_the_same_name():
+    from course_app.server import close_server, open_server
+
+    first = await open_server(make_app(), name="test")
+    second = await open_server(make_app(), name="test")
+    assert not port_is_listening(first.port) and port_is_listening(second.port)
+    await close_server("test")
+    await close_server("test")  # closing again is harmless
+    assert not port_is_listening(second.port)
+    assert registered_servers() == []
