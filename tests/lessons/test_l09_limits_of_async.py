@@ -23,13 +23,15 @@ async def test_cpu_work_inline_stalls_health_and_a_thread_or_process_does_not():
 
 
 async def test_threads_take_turns_and_processes_run_in_parallel():
-    sequential = await lesson.two_jobs("one after another", limit=150_000)
-    threads = await lesson.two_jobs("threads", limit=150_000)
-    processes = await lesson.two_jobs("processes", limit=150_000)
+    sequential = await lesson.two_jobs("one after another", limit=150_000, repeat=1)
+    threads = await lesson.two_jobs("threads", limit=150_000, repeat=1)
+    processes = await lesson.two_jobs("processes", limit=150_000, repeat=3)
     assert threads.wall_time > 0.8 * sequential.wall_time
     assert threads.wall_time > 1.3 * processes.wall_time
     with pytest.raises(ValueError, match="way must be"):
         await lesson.two_jobs("fibres")
+    with pytest.raises(ValueError, match="repeat must be"):
+        await lesson.two_jobs("threads", repeat=0)
 
 
 async def test_cpu_app_answers_every_way_in_process():
