@@ -27,8 +27,8 @@ from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server
 from course_app.timeline import Timeline
 
-WORK_LIMIT = 250_000
-"""`count_primes(WORK_LIMIT)` keeps one core busy for roughly 0.3 s on a 2020s laptop."""
+WORK_LIMIT = 200_000
+"""`count_primes(WORK_LIMIT)` keeps one core busy for roughly 0.2 s on a 2020s laptop."""
 START_METHOD = "spawn"
 """How the process pool starts its workers: a fresh interpreter, on every operating system."""
 

@@ -17,16 +17,16 @@ def test_count_primes_counts_primes():
 async def test_cpu_work_inline_stalls_health_and_a_thread_or_process_does_not():
     results = await lesson.health_during_work()
     inline, thread, process = (results[way] for way in lesson.WAYS)
-    assert inline["health_s"] > 5 * thread["health_s"]
+    assert inline["health_s"] > 3 * thread["health_s"]
     assert inline["health_s"] > 5 * process["health_s"]
     assert inline["max_lag_ms"] > 5 * max(process["max_lag_ms"], 5)
 
 
 async def test_threads_take_turns_and_processes_run_in_parallel():
-    sequential = await lesson.two_jobs("one after another", limit=150_000, repeat=1)
-    threads = await lesson.two_jobs("threads", limit=150_000, repeat=1)
+    sequential = await lesson.two_jobs("one after another", limit=150_000, repeat=3)
+    threads = await lesson.two_jobs("threads", limit=150_000, repeat=3)
     processes = await lesson.two_jobs("processes", limit=150_000, repeat=3)
-    assert threads.wall_time > 0.8 * sequential.wall_time
+    assert threads.wall_time > 0.7 * sequential.wall_time
     assert threads.wall_time > 1.3 * processes.wall_time
     with pytest.raises(ValueError, match="way must be"):
         await lesson.two_jobs("fibres")
