@@ -256,6 +256,30 @@ async def guarded(awaitable: Awaitable) -> Any:
         raise RuntimeError("exit() or sys.exit() was called") from None
 
 
+def hint_if_not_a_lifespan(lifespan: Any) -> None:
+    """Raise a `Hint` unless `lifespan` looks like an `@asynccontextmanager` lifespan function.
+
+    Catches an undecorated async generator, a decorated function without `yield`,
+    `@contextmanager` on a plain `def`, and anything else that is not a decorated function.
+
+    Raises:
+        Hint: with what to change.
+    """
+    wrapped = getattr(lifespan, "__wrapped__", None)
+    if inspect.isasyncgenfunction(lifespan):
+        raise Hint("close: decorate it with `@asynccontextmanager` (from `contextlib`), so "
+                   "FastAPI can use it with `async with`.")
+    if inspect.iscoroutinefunction(wrapped):
+        raise Hint("your lifespan has no `yield`: start-up code, then `yield {...}`, then "
+                   "shut-down code.")
+    if inspect.isgeneratorfunction(wrapped):
+        raise Hint("a lifespan is an `async def` decorated with `@asynccontextmanager`, not "
+                   "`@contextmanager` on a plain `def`.")
+    if wrapped is None or not inspect.isasyncgenfunction(wrapped):
+        raise Hint("a lifespan is an `async def` with one `yield`, decorated with "
+                   "`@asynccontextmanager`.")
+
+
 class PendingCheck:
     """What `check()` returns: nothing happens until it is awaited.
 

@@ -357,6 +357,31 @@ async def _forecast_everything_502(client, city):
     return response.json()
 
 
+async def _forecast_blocking(client, city):
+    time.sleep(0.1)
+    return await solutions_forecast(client, city)
+
+
+async def _forecast_own_client(client, city):
+    async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as own:
+        return await solutions_forecast(own, city)
+
+
+async def _forecast_no_message(client, city):
+    from fastapi import HTTPException
+
+    try:
+        return await solutions_forecast(client, city)
+    except HTTPException as error:
+        raise HTTPException(error.status_code) from None
+
+
+async def solutions_forecast(client, city):
+    from course_app.solutions.l06_external_api_calls import forecast
+
+    return await forecast(client, city)
+
+
 async def _forecast_returns_response(client, city):
     return await client.get(f"/weather/{city}")
 
@@ -377,6 +402,19 @@ async def _upstream_missing(app):
     yield {}
 
 
+@asynccontextmanager
+async def _upstream_on_app_state(app):
+    async with httpx.AsyncClient(base_url=app.state.upstream_url) as client:
+        app.state.upstream = client
+        yield
+
+
+@asynccontextmanager
+async def _upstream_yields_client(app):
+    async with httpx.AsyncClient(base_url=app.state.upstream_url) as client:
+        yield client
+
+
 async def _fetch_sequential(client, cities):
     return [(await client.get(f"/weather/{c}")).json() for c in cities]
 
@@ -390,6 +428,13 @@ async def _fetch_unordered(client, cities):
         [client.get(f"/weather/{c}") for c in cities])][::-1]
 
 
+async def _fetch_made_up(client, cities):
+    from course_app.fake_upstream import temperature_c
+
+    await asyncio.sleep(0)
+    return [{"city": c, "temperature_c": temperature_c(c)} for c in cities]
+
+
 async def _fetch_reversed(client, cities):
     bodies = await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
     return [b.json() for b in reversed(bodies)]
@@ -398,6 +443,16 @@ async def _fetch_reversed(client, cities):
 async def _bounded_semaphore_per_call(client, cities, limit):
     async def one(city):
         async with asyncio.Semaphore(limit):
+            return (await client.get(f"/weather/{city}")).json()
+
+    return await asyncio.gather(*(one(c) for c in cities))
+
+
+async def _bounded_hard_coded(client, cities, limit):
+    semaphore = asyncio.Semaphore(2)
+
+    async def one(city):
+        async with semaphore:
             return (await client.get(f"/weather/{city}")).json()
 
     return await asyncio.gather(*(one(c) for c in cities))
@@ -534,24 +589,32 @@ WRONG_ANSWERS = {
         (_forecast_only_status, "let `ReadTimeout` escape"),
         (_forecast_everything_502, "should get 504, not 502"),
         (_forecast_returns_response, "not the Response"),
+        (_forecast_blocking, "the event loop was frozen"),
+        (_forecast_own_client, "did not use the `client` it was given"),
+        (_forecast_no_message, "give the 502 a message"),
     ],
     "06.2": [
         (_upstream_never_closed, "still open after shut-down"),
         (_upstream_wrong_url, "base_url=app.state.upstream_url"),
         (_upstream_missing, "yield `{\"upstream\": client}`"),
-        (_lifespan_generator, "decorate your lifespan"),
+        (_upstream_on_app_state, "it is on `app.state`"),
+        (_upstream_yields_client, "yield a dict"),
+        (_lifespan_without_yield, "has no `yield`"),
+        (_lifespan_generator, "decorate it with `@asynccontextmanager`"),
     ],
     "07.1": [
         (_fetch_sequential, "at most 1 call(s) were in flight"),
         (_fetch_responses, "not the Response"),
         (_fetch_reversed, "in the order given"),
         (_fetch_unordered, "not the Response"),
+        (_fetch_made_up, "wait for every call to finish"),
     ],
     "07.2": [
-        (_bounded_semaphore_per_call, "more than limit=2"),
-        (_bounded_one_at_a_time, "only 1 call at a time"),
-        (_bounded_ignores_limit, "more than limit=2"),
-        (solutions_fetch_all_as_bounded, "more than limit=2"),
+        (_bounded_semaphore_per_call, "more than limit=3"),
+        (_bounded_one_at_a_time, "only 1 call(s) at a time"),
+        (_bounded_hard_coded, "only 2 call(s) at a time: with limit=3"),
+        (_bounded_ignores_limit, "more than limit=3"),
+        (solutions_fetch_all_as_bounded, "more than limit=3"),
     ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),

@@ -6,7 +6,7 @@ import inspect
 
 from fastapi import FastAPI, Request
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.check import Hint, exercise, hint_if_blocked, hint_if_not_a_lifespan
 from course_app.client import AppClient
 from course_app.loop_lag import LoopLagMonitor
 from course_app.pitfall import describe
@@ -63,20 +63,7 @@ async def check_double_app(app) -> str:
 @exercise("02.2", "a lifespan that shares state with requests", expects="function",
           solution=solutions.lifespan)
 async def check_lifespan(lifespan) -> str:
-    wrapped = getattr(lifespan, "__wrapped__", None)
-    if inspect.isasyncgenfunction(lifespan):
-        raise Hint("close: decorate it with `@asynccontextmanager` (from `contextlib`), so "
-                   "FastAPI can use it with `async with`.")
-    if inspect.iscoroutinefunction(wrapped):
-        raise Hint("your lifespan has no `yield`: start-up code, then `yield {...}`, then "
-                   "shut-down code.")
-    if inspect.isgeneratorfunction(wrapped):
-        raise Hint("a lifespan is an `async def` decorated with `@asynccontextmanager`, not "
-                   "`@contextmanager` on a plain `def`.")
-    if (inspect.isgeneratorfunction(lifespan) or inspect.iscoroutinefunction(lifespan)
-            or wrapped is None):
-        raise Hint("a lifespan is an `async def` with one `yield`, decorated with "
-                   "`@asynccontextmanager`.")
+    hint_if_not_a_lifespan(lifespan)
     app = FastAPI(lifespan=lifespan)
 
     @app.get("/specials")

@@ -58,6 +58,9 @@ async def check_fetch_all(fetch_all) -> str:
     result, took, stats, lag = await _run(fetch_all)
     _check_bodies(result, "fetch_all")
     hint_if_blocked(lag, "`fetch_all`")
+    if took < 0.8 * LATENCY or stats["completed"] < len(CITIES):
+        raise Hint(f"{len(CITIES)} cities took {seconds(took)}, but one call takes "
+                   f"{seconds(LATENCY)}: wait for every call to finish.")
     if stats["peak_in_flight"] < len(CITIES):
         raise Hint(f"at most {stats['peak_in_flight']} call(s) were in flight at once, and "
                    f"{len(CITIES)} cities took {seconds(took)}: start them all with "
@@ -68,16 +71,17 @@ async def check_fetch_all(fetch_all) -> str:
 @exercise("07.2", "at most a few calls at a time", expects="async function",
           solution=solutions.fetch_bounded)
 async def check_fetch_bounded(fetch_bounded) -> str:
-    limit = 2
-    result, took, stats, lag = await _run(fetch_bounded, limit)
-    _check_bodies(result, "fetch_bounded")
-    hint_if_blocked(lag, "`fetch_bounded`")
-    peak = stats["peak_in_flight"]
-    if peak > limit:
-        raise Hint(f"{peak} calls were in flight at once, more than limit={limit}: guard each "
-                   "call with one shared `asyncio.Semaphore(limit)`.")
-    if peak < limit:
-        raise Hint(f"only {peak} call at a time: with limit={limit}, {limit} calls should run "
-                   "at once (create the semaphore once, outside the per-city function).")
+    for limit in (3, 2):  # two limits, so that a hard-coded one cannot pass
+        result, took, stats, lag = await _run(fetch_bounded, limit)
+        _check_bodies(result, "fetch_bounded")
+        hint_if_blocked(lag, "`fetch_bounded`")
+        peak = stats["peak_in_flight"]
+        if peak > limit:
+            raise Hint(f"{peak} calls were in flight at once, more than limit={limit}: guard "
+                       "each call with one shared `asyncio.Semaphore(limit)`.")
+        if peak < limit:
+            raise Hint(f"only {peak} call(s) at a time: with limit={limit}, {limit} calls should "
+                       "run at once (create the semaphore once, outside the per-city "
+                       "function, with `limit`).")
     return (f"never more than {limit} in flight; {len(CITIES)} cities took {seconds(took)} "
             f"({len(CITIES) // limit} rounds of {seconds(LATENCY)}).")
