@@ -256,6 +256,29 @@ async def guarded(awaitable: Awaitable) -> Any:
         raise RuntimeError("exit() or sys.exit() was called") from None
 
 
+def hint_if_still_awaitable(*results: Any, fix: str) -> None:
+    """Raise a `Hint` when an answer returned something still to be awaited.
+
+    Every coroutine among `results` is closed and every future (such as an un-awaited
+    `asyncio.gather`) cancelled first, so no "never awaited" warning or orphaned work is left.
+
+    Args:
+        results: what the learner's function returned (one value, or one per call).
+        fix: the hint's advice, for example "`return await asyncio.gather(...)`".
+
+    Raises:
+        Hint: when any of `results` is awaitable.
+    """
+    awaitables = [result for result in results if inspect.isawaitable(result)]
+    for result in awaitables:
+        if inspect.iscoroutine(result):
+            result.close()
+        elif isinstance(result, asyncio.Future):
+            result.cancel()
+    if awaitables:
+        raise Hint(f"your function returned something still to be awaited: {fix}.")
+
+
 def hint_if_not_a_lifespan(lifespan: Any) -> None:
     """Raise a `Hint` unless `lifespan` looks like an `@asynccontextmanager` lifespan function.
 

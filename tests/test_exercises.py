@@ -548,7 +548,7 @@ WRONG_ANSWERS = {
         (_customer_sleeps_instead, "did not run once per customer"),
         (_customer_exits, "called `exit()` or `sys.exit()`"),
         (_customer_asyncio_run, "`asyncio.run` starts a new event loop"),
-        (_customer_returns_coroutine, "returned a coroutine"),
+        (_customer_returns_coroutine, "still to be awaited"),
         (_customer_wrong_body, "for customer 101 expected"),
         (legacy_lookup, "plain `def`"),
     ],
@@ -557,7 +557,7 @@ WRONG_ANSWERS = {
         (_count_made_up, "primes below"),
         (_count_wrong, "primes below"),
         (_count_with_a_cell_function, "must be importable by name"),
-        (_count_returns_coroutine, "returned a coroutine"),
+        (_count_returns_coroutine, "still to be awaited"),
         (count_primes, "plain `def`"),
     ],
     "09.2": [

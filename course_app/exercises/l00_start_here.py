@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
-
 import httpx
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.client import AppClient
 from course_app.lessons.l00_start_here import hello_app
 from course_app.loop_lag import LoopLagMonitor
@@ -46,11 +44,7 @@ async def check_fetch_greeting(fetch_greeting) -> str:
             async with LoopLagMonitor() as lag:
                 result = await fetch_greeting(client, name)
             hint_if_blocked(lag.max_lag, "your function")
-            if inspect.isawaitable(result):
-                if inspect.iscoroutine(result):
-                    result.close()
-                raise Hint("your function returned something still to be awaited: write "
-                           "`response = await client.get(...)`.")
+            hint_if_still_awaitable(result, fix="write `response = await client.get(...)`")
             if isinstance(result, httpx.Response):
                 raise Hint("your function returned the `Response`; return "
                            "`response.json()[\"message\"]`.")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import numbers
 import time
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l01_what_is_async import BREW_SECONDS
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l01_what_is_async as solutions
@@ -43,13 +41,7 @@ async def check_serve_all(serve_all) -> str:
     async with LoopLagMonitor() as lag:
         result = await serve_all(list(NAMES))
     took = time.perf_counter() - started
-    if inspect.isawaitable(result):
-        if inspect.iscoroutine(result):
-            result.close()
-        elif isinstance(result, asyncio.Future):
-            result.cancel()
-        raise Hint("`serve_all` returned something still to be awaited: "
-                   "`return await asyncio.gather(...)`.")
+    hint_if_still_awaitable(result, fix="`return await asyncio.gather(...)`")
     if result is None:
         raise Hint("`serve_all` returned None: return the list of results.")
     if not isinstance(result, list | tuple):

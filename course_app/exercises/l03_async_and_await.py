@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l03_async_and_await import COFFEE_SECONDS, TOAST_SECONDS, finished
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l03_async_and_await as solutions
@@ -17,9 +17,7 @@ async def check_main(main) -> str:
     before = finished["fetch_data"]
     async with LoopLagMonitor() as lag:
         result = await main()
-    if asyncio.iscoroutine(result):
-        result.close()
-        raise Hint("`main()` returned a coroutine: await `fetch_data()` before using it.")
+    hint_if_still_awaitable(result, fix="await `fetch_data()` before using it")
     hint_if_blocked(lag.max_lag, "`main`")
     if finished["fetch_data"] == before:
         raise Hint("`main()` never awaited `fetch_data()`: take the data from what it returns.")

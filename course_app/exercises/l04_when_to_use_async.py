@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked
+from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l04_when_to_use_async import WAIT_SECONDS, lookups_done
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l04_when_to_use_async as solutions
@@ -54,11 +54,7 @@ async def check_fetch_customer(fetch_customer) -> str:
     async with LoopLagMonitor() as lag:
         results = await asyncio.gather(*(guarded(fetch_customer(n)) for n in ids))
     took = time.perf_counter() - started
-    if any(asyncio.iscoroutine(r) for r in results):
-        for r in results:
-            if asyncio.iscoroutine(r):
-                r.close()
-        raise Hint("`fetch_customer` returned a coroutine: `await` what you return.")
+    hint_if_still_awaitable(*results, fix="`await` what you return")
     expected = [{"customer": n, "status": "gold"} for n in ids]
     if results != expected:
         raise Hint(f"for customer {ids[0]} expected {expected[0]!r}, got {results[0]!r}: return "

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 from http import HTTPStatus
 
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 
-from course_app.check import Hint, exercise, hint_if_blocked, hint_if_not_a_lifespan
+from course_app.check import (
+    Hint,
+    exercise,
+    hint_if_blocked,
+    hint_if_not_a_lifespan,
+    hint_if_still_awaitable,
+)
 from course_app.client import AppClient
 from course_app.fake_upstream import build_upstream, temperature_c
 from course_app.loop_lag import LoopLagMonitor
@@ -66,11 +71,7 @@ async def _one_case(forecast, url: str, case: str) -> None:
         _hint_if_client_unused(params, sent)
         if wanted is not None and result is None:
             return
-        if inspect.isawaitable(result):
-            if inspect.iscoroutine(result):
-                result.close()
-            raise Hint("your function returned something still to be awaited: "
-                       "`response = await client.get(...)`.")
+        hint_if_still_awaitable(result, fix="`response = await client.get(...)`")
         if isinstance(result, httpx.Response):
             raise Hint("return the JSON body, `response.json()`, not the Response.")
         if wanted is not None:

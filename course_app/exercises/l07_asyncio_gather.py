@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 
 import httpx
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked
+from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.client import AppClient
 from course_app.fake_upstream import build_upstream, temperature_c
 from course_app.loop_lag import LoopLagMonitor
@@ -31,13 +29,7 @@ async def _run(answer, *args) -> tuple[object, float, dict, float]:
 
 
 def _check_bodies(result, name: str) -> None:
-    if inspect.isawaitable(result):
-        if inspect.iscoroutine(result):
-            result.close()
-        elif isinstance(result, asyncio.Future):
-            result.cancel()
-        raise Hint(f"`{name}` returned something still to be awaited: "
-                   "`return await asyncio.gather(...)`.")
+    hint_if_still_awaitable(result, fix="`return await asyncio.gather(...)`")
     if result is None:
         raise Hint(f"`{name}` returned None: return the list of bodies.")
     if not isinstance(result, list | tuple):

@@ -7,7 +7,7 @@ import numbers
 import random
 import time
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l09_limits_of_async import count_primes
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l09_limits_of_async as solutions
@@ -32,9 +32,7 @@ async def check_count_without_freezing(count_without_freezing) -> str:
         took = time.perf_counter() - started
     finally:
         right = await expected
-    if asyncio.iscoroutine(result):
-        result.close()
-        raise Hint("your function returned a coroutine: `await` what you return.")
+    hint_if_still_awaitable(result, fix="`await` what you return")
     hint_if_blocked(lag.max_lag, "your function",
                     "hand `count_primes` to `asyncio.to_thread` or a process pool",
                     limit=LAG_LIMIT)
