@@ -123,11 +123,6 @@ class AppClient:
         self.client = None
         await task
 
-    @property
-    def is_open(self) -> bool:
-        """True between entering and leaving."""
-        return self._task is not None and not self._task.done()
-
 
 _current: AppClient | None = None
 
