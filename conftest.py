@@ -27,6 +27,23 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+POSTGRES_URL_VARIABLE = "COURSE_TEST_POSTGRES_URL"
+"""Test-only: a PostgreSQL URL (`.ci/postgres` prints one). When set, the database tests run on
+PostgreSQL as well as SQLite, and fail if it is unreachable; when unset, the PostgreSQL cases are
+skipped. The course's code never reads it, so notebook kernels always use SQLite."""
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request) -> str:
+    """Each database back end the tests run on: in-memory SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        return "sqlite://:memory:"
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set (bash .ci/postgres prints a URL)")
+    return url
+
+
 @pytest.fixture(autouse=True)
 def progress_file(tmp_path, monkeypatch) -> Path:
     """A fresh, empty progress file for each unit test (notebooks share the session's)."""

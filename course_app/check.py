@@ -183,6 +183,10 @@ _KNOWN_ERRORS = {
         "something tried to start a second event loop inside the running one (`asyncio.run`, "
         "`uvicorn.run`, `loop.run_until_complete`): `await` the coroutine instead."
     ),
+    "does not support the context manager protocol": (
+        "that object is an *async* context manager (like `in_transaction()` or "
+        "`httpx.AsyncClient()`): enter it with `async with`, not `with`."
+    ),
     "process in the process pool was terminated abruptly": (
         "a process-pool worker stopped. A function sent to a process pool must be importable "
         "by name (defined in a module such as `course_app`, not in a notebook cell)."

@@ -56,6 +56,8 @@ LESSONS: tuple[Lesson, ...] = (
            "What are async and await in Python?"),
     Lesson(4, "when_to_use_async", "Choose between def and async def",
            "When should you use asynchronous functions in FastAPI?"),
+    Lesson(5, "async_database", "Query a database asynchronously with Tortoise ORM",
+           "How do you make database queries asynchronous in FastAPI?"),
     Lesson(6, "external_api_calls", "Call other services with httpx: one client, timeouts, errors",
            "How do you make external API calls asynchronously in FastAPI?"),
     Lesson(7, "asyncio_gather", "Run calls concurrently with asyncio.gather, and handle failures",

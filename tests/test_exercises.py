@@ -8,8 +8,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from course_app.check import evaluate, exercises
+from course_app.database import Author, Book
 from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
@@ -480,7 +483,92 @@ async def solutions_fetch_all_as_bounded(client, cities, limit):
     return await fetch_all(client, cities)
 
 
+# lesson 05
+
+
+async def _add_without_transaction(name, titles):
+    author = await Author.create(name=name)
+    for title in titles:
+        await Book.create(author=author, title=title, year=2000)
+    return author
+
+
+async def _add_swallowing_the_error(name, titles):
+    try:
+        async with in_transaction():
+            author = await Author.create(name=name)
+            for title in titles:
+                await Book.create(author=author, title=title, year=2000)
+    except IntegrityError:
+        return None
+    return author
+
+
+async def _add_forgets_await(name, titles):
+    async with in_transaction():
+        author = Author.create(name=name)
+        for title in titles:
+            Book.create(author=author, title=title, year=2000)
+    return author
+
+
+async def _add_with_sync_transaction(name, titles):
+    with in_transaction():
+        await Author.create(name=name)
+
+
+async def _add_writes_nothing(name, titles):
+    raise IntegrityError("duplicate")
+
+
+async def _add_blocking(name, titles):
+    time.sleep(0.2)
+    return await _add_without_transaction(name, titles)
+
+
+async def _counts_n_plus_1():
+    return {author.name: await author.books.all().count() for author in await Author.all()}
+
+
+async def _counts_books_not_numbers():
+    authors = await Author.all().prefetch_related("books")
+    return {author.name: list(author.books) for author in authors}
+
+
+async def _counts_wrong_numbers():
+    return {author.name: 1 for author in await Author.all()}
+
+
+async def _counts_returns_queryset():
+    return Author.all()
+
+
+async def _counts_forgets_await():
+    authors = Author.all().prefetch_related("books")
+    return {author.name: len(author.books) for author in authors}
+
+
+async def _counts_returns_nothing():
+    await Author.all().prefetch_related("books")
+
+
 WRONG_ANSWERS = {
+    "05.1": [
+        (_add_without_transaction, "stayed in the database"),
+        (_add_swallowing_the_error, "let the IntegrityError propagate"),
+        (_add_forgets_await, "never awaited"),
+        (_add_with_sync_transaction, "enter it with `async with`"),
+        (_add_writes_nothing, "with the valid titles"),
+        (_add_blocking, "event loop was frozen"),
+    ],
+    "05.2": [
+        (_counts_n_plus_1, "the N+1 trap"),
+        (_counts_books_not_numbers, "should be a number"),
+        (_counts_wrong_numbers, "expected {"),
+        (_counts_returns_queryset, "still to be awaited"),
+        (_counts_forgets_await, "QuerySet"),
+        (_counts_returns_nothing, "returned None"),
+    ],
     "00.1": [
         (httpx.Response(200, json={"message": "Hello, Ada!"}), "whole `Response` object"),
         ("Hello, Ada!", "pass the JSON body as a dict"),

@@ -6,6 +6,7 @@ from course_app.exercises import (  # noqa: F401
     l02_async_routes,
     l03_async_and_await,
     l04_when_to_use_async,
+    l05_async_database,
     l06_external_api_calls,
     l07_asyncio_gather,
     l08_background_tasks,

@@ -1,0 +1,291 @@
+"""The course's database: Tortoise ORM models, the URL setting, the lifespan, and notebook set-up.
+
+Lesson 05 (and later lessons) store authors and their books:
+
+    Author 1 ──< Book      (one author, many books; `author.books` is the reverse relation)
+
+The database URL is a setting read through a FastAPI dependency, `database_settings`, so a test
+can swap it with `app.dependency_overrides[database_settings]`. By default it is
+`COURSE_DATABASE_URL` from the environment, else an in-memory SQLite database through aiosqlite.
+
+`database_lifespan` opens the database with Tortoise's `RegisterTortoise`: it creates the tables
+and closes every connection on shutdown. Tortoise 1.x keeps its state in a context variable,
+and Jupyter runs each `await` cell in a copy of the context, so a database opened by a bare
+`await Tortoise.init(...)` in one cell is gone in the next ("No TortoiseContext is currently
+active"). `RegisterTortoise` also registers the database as the process-wide fallback (its
+`_enable_global_fallback=True` default), which every cell and task can see; `open_database`
+runs the app's lifespan so in a notebook, after closing any database opened before, so its cell
+can be run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import FastAPI
+from tortoise import fields
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.context import TortoiseContext, get_current_context
+from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.models import Model
+
+from course_app.client import close_client, open_client
+
+DEFAULT_DATABASE_URL = "sqlite://:memory:"
+"""An in-memory SQLite database: private to one connection, gone when it closes."""
+
+DATABASE_URL_VARIABLE = "COURSE_DATABASE_URL"
+"""Environment variable that `database_settings` reads the database URL from."""
+
+MODELS = {"models": ["course_app.database"]}
+"""Tortoise's `modules` argument: the app label and the module that defines the models."""
+
+
+class Author(Model):
+    """A writer. `name` is unique: a second author with the same name is an `IntegrityError`."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    books: fields.ReverseRelation[Book]
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Book(Model):
+    """A book by one author; the same title twice for one author is an `IntegrityError`."""
+
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=200)
+    year = fields.IntField()
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="books", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        ordering = ["id"]
+        unique_together = (("author", "title"),)
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the database is.
+
+    Attributes:
+        url: a Tortoise database URL, for example `sqlite://:memory:`,
+            `sqlite:///tmp/library.sqlite3` (a file) or
+            `postgres://user:password@127.0.0.1:5432/name` (PostgreSQL through asyncpg).
+    """
+
+    url: str = DEFAULT_DATABASE_URL
+
+    @property
+    def engine(self) -> str:
+        """The Tortoise back end the URL selects, for example `tortoise.backends.sqlite`.
+
+        Raises:
+            tortoise.exceptions.ConfigurationError: for a URL Tortoise does not understand.
+        """
+        return expand_db_url(self.url)["engine"]
+
+
+def database_settings() -> DatabaseSettings:
+    """FastAPI dependency: the database settings, from `COURSE_DATABASE_URL` or the default.
+
+    Override it in tests with `app.dependency_overrides[database_settings] = lambda: ...`; the
+    lifespan honours the override too.
+    """
+    return DatabaseSettings(os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL)
+
+
+def settings_for(app: FastAPI) -> DatabaseSettings:
+    """The settings `app` uses: its override of `database_settings`, if any, else the default."""
+    return app.dependency_overrides.get(database_settings, database_settings)()
+
+
+def tortoise_config(url: str) -> dict:
+    """Tortoise's configuration for the course's models on the database at `url`.
+
+    The one connection is named after the URL's scheme (`sqlite`, `postgres`) rather than
+    Tortoise's usual `default`: Tortoise 1.1 caches each model's INSERT statement under the
+    connection's name, so a SQLite database and a PostgreSQL one opened in the same process (as
+    the tests do) would otherwise share SQLite's statement and PostgreSQL would reject it.
+    """
+    name = url.split(":", 1)[0]
+    return {"connections": {name: url},
+            "apps": {"models": {"models": MODELS["models"], "default_connection": name}}}
+
+
+@asynccontextmanager
+async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Lifespan: open the database from `settings_for(app)`, create tables, close on shutdown.
+
+    Uses Tortoise's `RegisterTortoise` (with `generate_schemas=True`, which creates missing
+    tables only). On shutdown it closes every connection; without that, aiosqlite's worker
+    thread keeps a script from exiting.
+
+    Raises:
+        tortoise.exceptions.ConfigurationError: on startup, for a bad URL, or when another
+            database is already open as Tortoise's global fallback in this process.
+        OSError or the driver's connection error: on startup, when the server is unreachable.
+    """
+    async with RegisterTortoise(
+        app, config=tortoise_config(settings_for(app).url), generate_schemas=True
+    ):
+        yield
+
+
+async def close_database() -> None:
+    """Close the client `open_database` opened, and any database this process still has open.
+
+    Safe to call when nothing is open. Closing also clears Tortoise's global fallback, so a new
+    database can be opened afterwards.
+    """
+    await close_client()
+    context = get_current_context()
+    if context is not None:
+        await context.close_connections()
+
+
+async def open_database(app: FastAPI, **options) -> httpx.AsyncClient:
+    """Start `app`'s lifespan (and with it the database) for a notebook, and return a client.
+
+    Closes whatever database was open before, so the cell that calls this can be run again
+    (without that, a second start fails with "Global context fallback is already enabled").
+    The database then stays open, for the app and for queries in any later cell, until
+    `close_database()` or the next `open_database`. `options` are `AppClient`'s keyword
+    arguments.
+
+    Raises:
+        Whatever the app's lifespan raises on startup (see `database_lifespan`).
+    """
+    await close_database()
+    return await open_client(app, **options)
+
+
+@asynccontextmanager
+async def fresh_database(url: str = DEFAULT_DATABASE_URL) -> AsyncIterator[TortoiseContext]:
+    """An empty database with the course's tables, private to the code inside the block.
+
+    The database lives in a `TortoiseContext` bound to the current task (and to tasks it
+    starts), so it shadows any database the notebook has open and leaves it untouched. Exercise
+    checks and tests use it. For a server database (`url` not SQLite) the tables are emptied
+    first.
+
+    Raises:
+        tortoise.exceptions.ConfigurationError: for a bad URL.
+    """
+    async with TortoiseContext() as context:
+        await context.init(config=tortoise_config(url))
+        await context.generate_schemas()
+        if not url.startswith("sqlite"):
+            await Book.all().delete()
+            await Author.all().delete()
+        yield context
+
+
+def database_connection():
+    """The connection the course's models use in the current code (a Tortoise client).
+
+    Raises:
+        RuntimeError: "No TortoiseContext is currently active" when no database is open.
+    """
+    return Author._meta.db
+
+
+@dataclass
+class QueryLog:
+    """SQL statements sent to the database inside `count_queries()`, in order.
+
+    Attributes:
+        statements: each statement's SQL text, with placeholders, not values.
+    """
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many statements were sent."""
+        return len(self.statements)
+
+
+class _QueryHandler(logging.Handler):
+    def __init__(self, log: QueryLog) -> None:
+        super().__init__(logging.DEBUG)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Every Tortoise back end logs each statement it sends as ("%s: %s", sql, values).
+        if record.msg == "%s: %s" and record.args:
+            self.log.statements.append(str(record.args[0]))
+
+
+@contextmanager
+def count_queries() -> Iterator[QueryLog]:
+    """Record every SQL statement Tortoise sends while the block runs.
+
+    Relies on Tortoise logging each statement at DEBUG level on the `tortoise.db_client`
+    logger; the logger's level is lowered for the block only and nothing is printed.
+
+    Yields:
+        A `QueryLog`, filled in as statements are sent.
+    """
+    log = QueryLog()
+    handler = _QueryHandler(log)
+    logger = logging.getLogger("tortoise.db_client")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield log
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+async def add_sample_library(authors: dict[str, list[str]] | None = None,
+                             first_year: int = 1990) -> list[Author]:
+    """Create authors and their books in the open database; returns the authors, in order.
+
+    Args:
+        authors: author name → book titles; `SAMPLE_LIBRARY` when omitted.
+        first_year: the first book's year; each later book is one year later.
+
+    Raises:
+        tortoise.exceptions.IntegrityError: when an author of that name already exists.
+    """
+    created = []
+    year = first_year
+    for name, titles in (authors or SAMPLE_LIBRARY).items():
+        author = await Author.create(name=name)
+        for title in titles:
+            await Book.create(title=title, year=year, author=author)
+            year += 1
+        created.append(author)
+    return created
+
+
+SAMPLE_LIBRARY: dict[str, list[str]] = {
+    "Ursula K. Le Guin": ["A Wizard of Earthsea", "The Dispossessed"],
+    "Octavia E. Butler": ["Kindred", "Parable of the Sower", "Dawn"],
+    "Ted Chiang": ["Exhalation"],
+    "N. K. Jemisin": ["The Fifth Season", "The Obelisk Gate"],
+}
+"""Four authors and eight books, used by lesson 05's examples and checks."""
+
+
+async def library_rows() -> list[tuple[str, list[str]]]:
+    """Every author's name with their book titles, in creation order, from the open database.
+
+    Compares data, not ids: ids differ between runs (and PostgreSQL sequences do not roll back).
+    Two queries (`prefetch_related`).
+    """
+    authors = await Author.all().prefetch_related("books")
+    return [(author.name, [book.title for book in author.books]) for author in authors]

@@ -1,0 +1,103 @@
+"""The course's database module: settings, lifespan, notebook set-up, isolation, query counting."""
+
+import logging
+
+import pytest
+from fastapi import FastAPI
+from tortoise.exceptions import ConfigurationError
+
+from course_app.client import AppClient
+from course_app.database import (
+    DEFAULT_DATABASE_URL,
+    Author,
+    DatabaseSettings,
+    add_sample_library,
+    close_database,
+    count_queries,
+    database_lifespan,
+    database_settings,
+    fresh_database,
+    library_rows,
+    open_database,
+    settings_for,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+def test_settings_come_from_the_environment_and_ignore_the_test_only_variable(monkeypatch):
+    monkeypatch.delenv("COURSE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COURSE_TEST_POSTGRES_URL", "postgres://x:y@127.0.0.1:1/z")
+    assert database_settings() == DatabaseSettings(DEFAULT_DATABASE_URL)
+    monkeypatch.setenv("COURSE_DATABASE_URL", "sqlite:///tmp/library.sqlite3")
+    assert database_settings().url == "sqlite:///tmp/library.sqlite3"
+    assert DatabaseSettings("postgres://u:p@127.0.0.1:5432/db").engine.endswith("asyncpg")
+    with pytest.raises(ConfigurationError):
+        _ = DatabaseSettings("nosuchdb://nowhere").engine
+
+
+def test_the_lifespan_reads_the_overridden_settings():
+    app = FastAPI(lifespan=database_lifespan)
+    assert settings_for(app) == database_settings()
+    app.dependency_overrides[database_settings] = lambda: DatabaseSettings("sqlite:///x.db")
+    assert settings_for(app).url == "sqlite:///x.db"
+
+
+async def test_a_file_database_keeps_its_rows_across_restarts(tmp_path):
+    app = FastAPI(lifespan=database_lifespan)
+    url = f"sqlite://{tmp_path / 'library.sqlite3'}"
+    app.dependency_overrides[database_settings] = lambda: DatabaseSettings(url)
+    async with AppClient(app):
+        await add_sample_library({"Ted Chiang": ["Exhalation"]})
+    async with AppClient(app):
+        assert await library_rows() == [("Ted Chiang", ["Exhalation"])]
+
+
+async def test_open_database_can_be_run_again_and_a_second_open_lifespan_cannot(tmp_path):
+    app = FastAPI(lifespan=database_lifespan)
+    try:
+        await open_database(app)
+        await add_sample_library()
+        await open_database(app)  # the set-up cell, run again: a new, empty database
+        assert await Author.all().count() == 0
+        # without closing first, a second app's lifespan fails on Tortoise's global fallback
+        with pytest.raises(ConfigurationError, match="Global context fallback is already"):
+            async with AppClient(FastAPI(lifespan=database_lifespan)):
+                pass
+        assert await Author.all().count() == 0  # the open database is unharmed
+    finally:
+        await close_database()
+    with pytest.raises(RuntimeError, match="No TortoiseContext is currently active"):
+        await Author.all().count()
+
+
+async def test_close_database_is_safe_when_nothing_is_open():
+    await close_database()
+    await close_database()
+
+
+async def test_a_fresh_database_shadows_the_open_one_and_leaves_it_alone():
+    app = FastAPI(lifespan=database_lifespan)
+    try:
+        await open_database(app)
+        await add_sample_library({"Outside": []})
+        async with fresh_database():
+            assert await library_rows() == []
+            await add_sample_library({"Inside": []})
+        assert await library_rows() == [("Outside", [])]
+    finally:
+        await close_database()
+
+
+async def test_count_queries_records_statements_and_restores_the_logger(database_url):
+    logger = logging.getLogger("tortoise.db_client")
+    level, propagate = logger.level, logger.propagate
+    async with fresh_database(database_url):
+        await add_sample_library({"A": ["x", "y"]})
+        with count_queries() as log:
+            await Author.all()
+            await Author.filter(name="A").prefetch_related("books")
+        assert log.count == 3
+        assert all("SELECT" in statement for statement in log.statements)
+    assert (logger.level, logger.propagate) == (level, propagate)
+    assert not any(type(h).__name__ == "_QueryHandler" for h in logger.handlers)
