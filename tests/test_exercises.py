@@ -552,7 +552,73 @@ async def _counts_returns_nothing():
     await Author.all().prefetch_related("books")
 
 
+# lesson 11
+
+
+async def _test_404_status_only(client):
+    response = await client.get("/authors/9999")
+    assert response.status_code == 404
+
+
+async def _test_404_asserts_nothing(client):
+    await client.get("/authors/9999")
+
+
+async def _test_404_expects_200(client):
+    response = await client.get("/authors/9999")
+    assert response.status_code == 200
+
+
+async def _test_404_not_a_500_only(client):
+    response = await client.get("/authors/9999")
+    assert response.status_code != 500
+    assert "detail" in response.json()
+
+
+async def _timing_absolute(fetch_all, fetch_one):
+    started = time.perf_counter()
+    results = await fetch_all(["a", "b", "c", "d"])
+    assert time.perf_counter() - started < 0.1
+    assert [r["city"] for r in results] == ["a", "b", "c", "d"]
+
+
+async def _timing_only_results(fetch_all, fetch_one):
+    results = await fetch_all(["a", "b", "c", "d"])
+    assert [r["city"] for r in results] == ["a", "b", "c", "d"]
+
+
+async def _timing_only_time(fetch_all, fetch_one):
+    started = time.perf_counter()
+    await fetch_one("a")
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    await fetch_all(["a", "b", "c", "d"])
+    assert time.perf_counter() - started < 2 * one
+
+
+async def _timing_empty(fetch_all, fetch_one):
+    ...
+
+
+async def _timing_too_strict(fetch_all, fetch_one):
+    results = await fetch_all(["a", "b"])
+    assert results == [{"city": "a"}, {"city": "b"}, {"city": "c"}]
+
+
 WRONG_ANSWERS = {
+    "11.1": [
+        (_test_404_status_only, "FastAPI's default message"),
+        (_test_404_asserts_nothing, "answers 200 with an empty body"),
+        (_test_404_expects_200, "failed against the correct app"),
+        (_test_404_not_a_500_only, "answers 404 with FastAPI's default message"),
+    ],
+    "11.2": [
+        (_timing_absolute, "on a slower machine"),
+        (_timing_only_results, "one after another"),
+        (_timing_only_time, "wrong order"),
+        (_timing_empty, "never calls `fetch_all`"),
+        (_timing_too_strict, "failed against a correct, concurrent"),
+    ],
     "05.1": [
         (_add_without_transaction, "stayed in the database"),
         (_add_swallowing_the_error, "let the IntegrityError propagate"),

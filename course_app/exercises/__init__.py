@@ -11,4 +11,5 @@ from course_app.exercises import (  # noqa: F401
     l07_asyncio_gather,
     l08_background_tasks,
     l09_limits_of_async,
+    l11_testing_async_apps,
 )

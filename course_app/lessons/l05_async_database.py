@@ -95,7 +95,7 @@ async def author_or_404(author_id: int) -> Author:
 FoundAuthor = Annotated[Author, Depends(author_or_404)]
 
 
-def build_library_app() -> FastAPI:
+def build_library_app(lifespan=database_lifespan) -> FastAPI:
     """The lesson's CRUD API over authors and books.
 
     Path operations (all `async def`, every query awaited):
@@ -110,8 +110,9 @@ def build_library_app() -> FastAPI:
 
     The database opens and closes with the app's lifespan (`database_lifespan`), from the URL
     that the `database_settings` dependency gives (override it to point the app elsewhere).
+    `lifespan=None` leaves the database to the caller (for example `fresh_database()`).
     """
-    app = FastAPI(title="Library", lifespan=database_lifespan)
+    app = FastAPI(title="Library", lifespan=lifespan)
 
     @app.get("/database")
     async def which_database(settings: Annotated[DatabaseSettings, Depends(database_settings)]):

@@ -1,0 +1,185 @@
+"""Lesson 11: testing async FastAPI apps with pytest, in-process, without flaky timing.
+
+The lesson's tests are real files in `tests/lessons/l11/`, run by the course's test suite like any
+other. The notebook shows them (`show_test_file`) and runs them with pytest in a child process
+(`run_tests`): pytest starts its own event loop for async tests, and a notebook's kernel already
+runs one, so pytest cannot run them inside the kernel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from course_app.client import AppClient
+from course_app.lessons.l02_async_routes import menu_app
+from course_app.server import Server
+from course_app.source import show_source
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The course's folder (where `pyproject.toml` and `tests/` are)."""
+
+TEST_FOLDER = ROOT / "tests" / "lessons" / "l11"
+"""Where the lesson's test files live."""
+
+PYTEST_TIMEOUT_SECONDS = 120
+"""How long `run_tests` lets pytest run before stopping it, in seconds."""
+
+
+def test_file(name: str, folder: Path = TEST_FOLDER) -> Path:
+    """The path of the test file `name` (with or without `test_` and `.py`) in `folder`.
+
+    Raises:
+        FileNotFoundError: naming the files there are, for an unknown name.
+    """
+    stem = name.removesuffix(".py").removeprefix("test_")
+    path = folder / f"test_{stem}.py"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem[len("test_"):] for p in folder.glob("test_*.py")))
+        raise FileNotFoundError(f"no test file {path.name} in {folder}; there are: {known}")
+    return path
+
+
+def show_test_file(name: str) -> None:
+    """Display the source of the lesson's test file `name` (see `test_file`)."""
+    show_source(test_file(name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class TestRun:
+    """What one pytest run reported.
+
+    Attributes:
+        target: what was run, relative to the course's folder.
+        outcomes: outcome → count, for example `{"passed": 3, "failed": 1}`.
+        seconds: wall time of the whole child process, pytest's start-up included.
+        returncode: pytest's exit code (0: all passed; 1: some failed; 5: nothing collected).
+        tests: `(outcome, test name)` for each test, in the order pytest ran them, for
+            example `("PASSED", "test_the_menu_lists_every_item")`.
+        failures: one line per failed test, `FAILED path::name - reason`.
+    """
+
+    __test__ = False  # a result, not a test class (pytest would otherwise try to collect it)
+
+    target: str
+    outcomes: dict[str, int]
+    seconds: float
+    returncode: int
+    tests: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        """How many tests passed."""
+        return self.outcomes.get("passed", 0)
+
+    @property
+    def failed(self) -> int:
+        """How many tests failed or errored."""
+        return self.outcomes.get("failed", 0) + self.outcomes.get("error", 0) \
+            + self.outcomes.get("errors", 0)
+
+    def summary(self) -> str:
+        """One line, for example `test_menu_in_process.py: 3 passed (1.21 s)`."""
+        counts = ", ".join(f"{count} {outcome}" for outcome, count in self.outcomes.items())
+        return f"{self.target}: {counts or 'nothing ran'} ({self.seconds:.2f} s)"
+
+    def show(self) -> None:
+        """Print the summary line, then one line per test with its outcome."""
+        print(self.summary())
+        for outcome, name in self.tests:
+            print(f"  {outcome:7} {name}")
+
+
+_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+
+
+def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIMEOUT_SECONDS,
+              folder: Path = TEST_FOLDER) -> TestRun:
+    """Run the lesson's test file `name` with pytest in a child process.
+
+    Args:
+        name: a test file in `folder` (see `test_file`).
+        keyword: pytest's `-k` expression, to run only some tests.
+        timeout: seconds before the child is stopped (`subprocess.TimeoutExpired` is raised).
+        folder: where the test file is; the lesson's own folder by default.
+
+    Returns:
+        A `TestRun`. The child runs `python -m pytest -p no:nbval -q` from the course's folder,
+        so the course's `conftest.py` applies (asyncio for `@pytest.mark.anyio` tests).
+
+    Raises:
+        FileNotFoundError: for an unknown test file.
+        subprocess.TimeoutExpired: when pytest takes longer than `timeout`.
+    """
+    path = test_file(name, folder)
+    target = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    args = [sys.executable, "-m", "pytest", "-p", "no:nbval", "-p", "no:cacheprovider",
+            "-o", "addopts=", "-q", "--no-header", "--color=no", "-rA", str(target)]
+    if keyword:
+        args += ["-k", keyword]
+    started = time.perf_counter()
+    # A wide "terminal", so pytest does not cut each summary line's reason short.
+    environment = {**os.environ, "COLUMNS": "1000"}
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=environment)
+    seconds = time.perf_counter() - started
+    lines = done.stdout.splitlines()
+    summary = next((line for line in reversed(lines) if " in " in line and "=" in line
+                    or re.match(r"^\d+ \w+.* in [\d.]+s", line)), "")
+    outcomes = {outcome: int(count) for count, outcome in _OUTCOME.findall(summary)}
+    reported = [line for line in lines
+                if line.startswith(("PASSED ", "FAILED ", "ERROR ", "SKIPPED "))]
+    tests = [(line.split(" ", 1)[0], line.split("::", 1)[-1].split(" - ", 1)[0])
+             for line in reported if "::" in line]
+    failures = [line for line in reported if line.startswith(("FAILED ", "ERROR "))]
+    return TestRun(path.name, outcomes, seconds, done.returncode, tests, failures)
+
+
+def testclient_import_warning() -> str:
+    """The warning Python prints when `fastapi.testclient` is imported, from a child process.
+
+    Starlette 1.x deprecates its `TestClient` on httpx (`StarletteDeprecationWarning`); the
+    child keeps the warning out of this process. Returns `"Category: message"`, or `""` when
+    the import prints no warning.
+    """
+    done = subprocess.run([sys.executable, "-W", "default", "-c",
+                           "import fastapi.testclient"], capture_output=True, text=True,
+                          timeout=60)
+    found = re.search(r"(\w+Warning): (.*)", done.stderr)
+    return f"{found.group(1)}: {found.group(2).strip()}" if found else ""
+
+
+async def in_process_vs_server(requests: int = 50) -> dict[str, float]:
+    """Time `requests` GET /menu calls to lesson 02's menu app, in-process and over a server.
+
+    Each way includes its start and stop: the lifespan (in-process, `AppClient`), or a real
+    uvicorn server on 127.0.0.1 with a socket per connection (`Server`, thread mode).
+
+    Returns:
+        A dict: way → seconds, for "in-process (ASGI transport)" and "uvicorn server".
+
+    Raises:
+        AssertionError: when a response is not 200 (the comparison would mean nothing).
+    """
+    timings = {}
+    started = time.perf_counter()
+    async with AppClient(menu_app) as client:
+        for _ in range(requests):
+            assert (await client.get("/menu")).status_code == 200
+    timings["in-process (ASGI transport)"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    async with Server(menu_app, access_log=False) as base_url, \
+            httpx.AsyncClient(base_url=base_url) as client:
+        for _ in range(requests):
+            assert (await client.get("/menu")).status_code == 200
+    timings["uvicorn server"] = time.perf_counter() - started
+    return timings
