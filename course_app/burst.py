@@ -18,6 +18,16 @@ import httpx
 from course_app.timeline import Timeline
 
 
+def require_loopback(base_url: str) -> None:
+    """Refuse any base URL that is not a server on 127.0.0.1 (the course's servers bind there).
+
+    Raises:
+        ValueError: naming the URL, when it does not start with `http://127.0.0.1:`.
+    """
+    if not base_url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"requests go to a course server on 127.0.0.1 only, not {base_url!r}")
+
+
 async def burst(base_url: str, path: str, count: int = 5, method: str = "GET") -> Timeline:
     """Send `count` `method path` requests at once to `base_url`.
 
@@ -28,8 +38,7 @@ async def burst(base_url: str, path: str, count: int = 5, method: str = "GET") -
         ValueError: when `base_url` is not on 127.0.0.1 or `count` is not positive.
         httpx.HTTPError: on a connection error or a non-2xx response.
     """
-    if not base_url.startswith("http://127.0.0.1:"):
-        raise ValueError(f"bursts go to a course server on 127.0.0.1 only, not {base_url!r}")
+    require_loopback(base_url)
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
     timeline = Timeline(path)
@@ -57,8 +66,7 @@ async def latency_during(base_url: str, slow_path: str, probe_path: str = "/heal
         ValueError: when `base_url` is not on 127.0.0.1.
         httpx.HTTPError: on a connection error or a non-2xx response.
     """
-    if not base_url.startswith("http://127.0.0.1:"):
-        raise ValueError(f"requests go to a course server on 127.0.0.1 only, not {base_url!r}")
+    require_loopback(base_url)
 
     async def timed(client: httpx.AsyncClient, verb: str, path: str) -> float:
         started = time.perf_counter()

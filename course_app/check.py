@@ -160,6 +160,10 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
             return (f"`{_name_of(answer)}` uses `yield`, which makes it an async generator; "
                     "the exercise needs an `async def` function that `return`s its result.")
         if not inspect.iscoroutinefunction(answer):
+            if "<locals>" in _name_of(answer):  # a wrapper made by a decorator
+                return (f"`{_name_of(answer)}` is a plain `def` made by a decorator: if you "
+                        "used a decorator factory without its parentheses (`@atomic` instead "
+                        "of `@atomic()`), add them.")
             return (f"`{_name_of(answer)}` is a plain `def`; the exercise needs an `async def` "
                     "function, so that it can `await`.")
     if item.expects == "function" and not callable(answer):
@@ -186,6 +190,21 @@ _KNOWN_ERRORS = {
     "does not support the context manager protocol": (
         "that object is an *async* context manager (like `in_transaction()` or "
         "`httpx.AsyncClient()`): enter it with `async with`, not `with`."
+    ),
+    "can't be used in 'await' expression": (
+        "that object is an async context manager, not a coroutine: enter it with "
+        "`async with ...:` instead of `await`-ing it."
+    ),
+    "QuerySet indices must be slices": (
+        "a Tortoise QuerySet runs only when awaited: `for author in await Author.all():`."
+    ),
+    "not resolvable": (
+        "Tortoise cannot find that field or relation: check its name (in the course's models "
+        "an author's books are `author.books`, a book's author is `book.author`)."
+    ),
+    "Unable to get db settings for alias": (
+        "that connection name does not exist: the database has one connection, so call "
+        "`in_transaction()` without a name."
     ),
     "process in the process pool was terminated abruptly": (
         "a process-pool worker stopped. A function sent to a process pool must be importable "

@@ -108,15 +108,22 @@ def settings_for(app: FastAPI) -> DatabaseSettings:
     return app.dependency_overrides.get(database_settings, database_settings)()
 
 
-def tortoise_config(url: str) -> dict:
-    """Tortoise's configuration for the course's models on the database at `url`.
+def connection_name(url: str) -> str:
+    """The name the course gives the connection to `url`: `default` for SQLite, else the scheme.
 
-    The one connection is named after the URL's scheme (`sqlite`, `postgres`) rather than
-    Tortoise's usual `default`: Tortoise 1.1 caches each model's INSERT statement under the
-    connection's name, so a SQLite database and a PostgreSQL one opened in the same process (as
-    the tests do) would otherwise share SQLite's statement and PostgreSQL would reject it.
+    Tortoise 1.1 caches each model's INSERT statement under the connection's name, so a SQLite
+    database and a PostgreSQL one opened in the same process (as the test suite does) must not
+    share a name, or PostgreSQL would get SQLite's statement. Code that does not name the
+    connection (`in_transaction()`, queries) works the same on both.
     """
-    name = url.split(":", 1)[0]
+    scheme = url.split(":", 1)[0]
+    return "default" if scheme == "sqlite" else scheme
+
+
+def tortoise_config(url: str) -> dict:
+    """Tortoise's configuration for the course's models on the database at `url`, with one
+    connection named by `connection_name(url)`."""
+    name = connection_name(url)
     return {"connections": {name: url},
             "apps": {"models": {"models": MODELS["models"], "default_connection": name}}}
 

@@ -161,6 +161,8 @@ class Server:
             `None` waits without limit, as uvicorn does by default.
         startup_timeout: seconds to wait for the server to accept connections.
         access_log: whether uvicorn logs one line per request.
+        env: extra environment variables for the server process (process mode only), for
+            example the settings an importable app reads at start-up.
 
     Attributes:
         url: `"http://127.0.0.1:PORT"` while running.
@@ -169,7 +171,8 @@ class Server:
         mode: "thread" or "process".
 
     Raises:
-        ValueError: `workers > 1` with an app object (several processes need an importable app).
+        ValueError: `workers > 1` or `env` with an app object (both need a separate process,
+            and so an importable app).
         RuntimeError: on entering, when the server exits or does not accept connections within
             `startup_timeout` (the message ends with the last lines of its log).
     """
@@ -182,10 +185,14 @@ class Server:
         graceful_shutdown_timeout: float | None = GRACEFUL_SHUTDOWN_SECONDS,
         startup_timeout: float = STARTUP_SECONDS,
         access_log: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.mode = "process" if isinstance(app, str) else "thread"
         if workers != 1 and self.mode == "thread":
             raise ValueError("several workers need an importable app: pass 'module:app'")
+        if env and self.mode == "thread":
+            raise ValueError("env needs a server process, so an importable app: pass 'module:app'")
+        self.env = dict(env or {})
         self.app = app
         self.workers = workers
         self.graceful_shutdown_timeout = graceful_shutdown_timeout
@@ -309,7 +316,7 @@ class Server:
         with open(self._log_path, "wb") as log_file:
             self._process = subprocess.Popen(
                 command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
                 start_new_session=True,  # its own process group: a kill reaches every worker
             )
         self.pid = self._process.pid

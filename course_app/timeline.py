@@ -250,8 +250,18 @@ def plot(*timelines: Timeline) -> None:
     The figure is rendered by matplotlib's Agg backend and shown with `IPython.display.Image`,
     so it does not depend on the notebook's plotting backend and is never shown twice.
     """
+    show_figure(figure(*timelines))
+
+
+def show_figure(fig, dpi: int = 80) -> None:
+    """Display a matplotlib `Figure` as a PNG image in the notebook (or do nothing outside one).
+
+    The figure is rendered by matplotlib's Agg backend and shown with `IPython.display.Image`,
+    so it does not depend on the notebook's plotting backend and is never shown twice.
+    `dpi` is the image's resolution, in dots per inch.
+    """
     buffer = io.BytesIO()
-    figure(*timelines).savefig(buffer, format="png", dpi=80)
+    fig.savefig(buffer, format="png", dpi=dpi)
     try:
         from IPython import get_ipython
         from IPython.display import Image, display

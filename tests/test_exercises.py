@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 import pytest
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from tortoise.functions import Count
+from tortoise.transactions import atomic, in_transaction
 
 from course_app.check import evaluate, exercises
 from course_app.database import Author, Book
@@ -526,6 +527,49 @@ async def _add_blocking(name, titles):
     return await _add_without_transaction(name, titles)
 
 
+async def _add_forgets_await_on_books(name, titles):
+    async with in_transaction():
+        author = await Author.create(name=name)
+        for title in titles:
+            Book.create(author=author, title=title, year=2000)
+    return author
+
+
+@atomic
+async def _add_atomic_without_parentheses(name, titles):
+    return await _add_without_transaction(name, titles)
+
+
+async def _add_awaits_the_transaction(name, titles):
+    await in_transaction()
+
+
+async def _counts_three_queries():
+    authors = await Author.all().prefetch_related("books")
+    await Author.all().count()
+    await Book.all().count()
+    return {author.name: len(author.books) for author in authors}
+
+
+async def _counts_forgets_await_on_count():
+    return {author.name: author.books.all().count() for author in await Author.all()}
+
+
+async def _counts_floats():
+    authors = await Author.all().prefetch_related("books")
+    return {author.name: float(len(author.books)) for author in authors}
+
+
+async def _counts_loops_over_a_queryset():
+    authors = Author.all()
+    return {authors[0].name: 0}
+
+
+async def _counts_wrong_relation():
+    authors = await Author.annotate(n=Count("book"))
+    return {author.name: author.n for author in authors}
+
+
 async def _counts_n_plus_1():
     return {author.name: await author.books.all().count() for author in await Author.all()}
 
@@ -626,6 +670,9 @@ WRONG_ANSWERS = {
         (_add_with_sync_transaction, "enter it with `async with`"),
         (_add_writes_nothing, "with the valid titles"),
         (_add_blocking, "event loop was frozen"),
+        (_add_forgets_await_on_books, "never awaited"),
+        (_add_atomic_without_parentheses, "`@atomic()`"),
+        (_add_awaits_the_transaction, "instead of `await`-ing it"),
     ],
     "05.2": [
         (_counts_n_plus_1, "the N+1 trap"),
@@ -634,6 +681,11 @@ WRONG_ANSWERS = {
         (_counts_returns_queryset, "still to be awaited"),
         (_counts_forgets_await, "QuerySet"),
         (_counts_returns_nothing, "returned None"),
+        (_counts_three_queries, "at most two are needed"),
+        (_counts_forgets_await_on_count, "still to be awaited"),
+        (_counts_floats, "whole number"),
+        (_counts_loops_over_a_queryset, "runs only when awaited"),
+        (_counts_wrong_relation, "cannot find that field or relation"),
     ],
     "00.1": [
         (httpx.Response(200, json={"message": "Hello, Ada!"}), "whole `Response` object"),
@@ -803,6 +855,29 @@ async def test_wrong_answer_gets_its_hint(exercise_id, answer, hint, progress_fi
     passed, message = await evaluate(exercise_id, answer)
     assert not passed
     assert hint in message
+
+
+async def _add_naming_the_connection(name, titles):
+    async with in_transaction("default"):  # as Tortoise's documentation writes it
+        author = await Author.create(name=name)
+        for title in titles:
+            await Book.create(author=author, title=title, year=2000)
+
+
+async def _add_reraising_another_error(name, titles):
+    try:
+        async with in_transaction():
+            author = await Author.create(name=name)
+            for title in titles:
+                await Book.create(author=author, title=title, year=2000)
+    except IntegrityError as error:
+        raise ValueError(f"could not add {name}") from error
+
+
+@pytest.mark.parametrize("answer", [_add_naming_the_connection, _add_reraising_another_error])
+async def test_05_1_accepts_other_correct_answers(answer):
+    passed, message = await evaluate("05.1", answer)
+    assert passed, message
 
 
 async def test_02_1_accepts_a_path_operation_added_through_a_router():

@@ -19,6 +19,7 @@ from course_app.database import (
     library_rows,
 )
 from course_app.loop_lag import LoopLagMonitor
+from course_app.pitfall import describe
 from course_app.solutions import l05_async_database as solutions
 
 NEW_AUTHOR = "Iain M. Banks"
@@ -37,26 +38,30 @@ async def check_add_safely(add_author_with_books_safely) -> str:
         async with LoopLagMonitor() as lag:
             try:
                 result = await guarded(add_author_with_books_safely(NEW_AUTHOR, FAILING_TITLES))
-            except IntegrityError as exc:
+            except Exception as exc:  # any error reaches the caller: that is what is asked
                 raised, result = exc, None
         hint_if_blocked(lag.max_lag, f"`{name}`")
         if inspect.iscoroutine(result):  # a model instance is awaitable too (it saves itself)
             hint_if_still_awaitable(result, fix="`await` each query (`await Author.create(...)`)")
         left = [row for row in await library_rows() if row not in before]
-        if left:
-            what = ", ".join(f"{author} with {len(titles)} book(s)" for author, titles in left)
+        what = ", ".join(f"{author} with {len(titles)} book(s)" for author, titles in left)
+        if left and raised is not None:
             raise Hint(f"the third title is a duplicate, so the call failed, yet {what} stayed "
-                       "in the database: do every step inside `async with in_transaction():`.",
-                       decisive=True)
+                       "in the database: do every step inside `async with in_transaction():` "
+                       "(from `tortoise.transactions`).", decisive=True)
+        if left:
+            raise Hint(f"the third title is a duplicate, yet the call returned normally and "
+                       f"left {what}: is every write awaited (`await Book.create(...)`)? The "
+                       "duplicate must fail, and that failure must undo the other steps.")
         if raised is None:
             raise Hint("the third title is a duplicate and nothing was written (good), but the "
                        "call returned normally, so its caller cannot tell it failed: let the "
                        "IntegrityError propagate (do not catch it, or re-raise it).")
-        try:
+        try:  # any other error goes on to the checker core, which knows common slips
             await guarded(add_author_with_books_safely(NEW_AUTHOR, GOOD_TITLES))
         except IntegrityError as exc:
             raise Hint(f"with the valid titles {GOOD_TITLES}, your function raised "
-                       f"IntegrityError: {exc}. Raise only when a step fails.") from None
+                       f"{describe(exc)}. Raise only when a step fails.") from None
         added = [row for row in await library_rows() if row not in before]
         if added != [(NEW_AUTHOR, GOOD_TITLES)]:
             raise Hint(f"with the titles {GOOD_TITLES}, expected {NEW_AUTHOR} and those two "
@@ -85,15 +90,23 @@ async def check_book_counts(book_counts) -> str:
                        "books.")
         if not isinstance(result, dict):
             raise Hint(f"`book_counts` should return a dict, got {type(result).__name__}.")
-        if any(not isinstance(value, int) for value in result.values()):
+        values = list(result.values())
+        if any(inspect.isawaitable(value) for value in values):
+            hint_if_still_awaitable(*values, fix="`await` each count (`await ....count()`)")
+        if any(isinstance(value, float) for value in values):
+            raise Hint("each value should be a whole number of books (an `int`), not a float.")
+        if any(not isinstance(value, int) for value in values):
             raise Hint("each value should be a number (`len(author.books)`, or a `Count`), "
                        "not the books themselves.")
         if result != expected:
             raise Hint(f"expected {expected}; got {result}.")
-        if log.count > 2:
+        if log.count == 1 + len(expected):
             raise Hint(f"right numbers, but {log.count} queries for {len(expected)} authors: "
-                       "one per author is the N+1 trap. Fetch the books with "
+                       "one per author (plus one) is the N+1 trap. Fetch the books with "
                        "`Author.all().prefetch_related(\"books\")`, or let the database count "
-                       "with `Author.annotate(...)`.", decisive=True)
+                       "with `Author.annotate(books_written=Count(\"books\"))`.", decisive=True)
+        if log.count > 2:
+            raise Hint(f"right numbers, but {log.count} queries: at most two are needed, "
+                       "however many authors there are.", decisive=True)
     return f"the right count for {len(expected)} authors in {log.count} quer" + (
         "y." if log.count == 1 else "ies.")

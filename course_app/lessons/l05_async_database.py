@@ -14,15 +14,20 @@ its connection, and the same query in SQLAlchemy's `AsyncSession`.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -48,16 +53,34 @@ from course_app.timeline import Timeline
 # --- the lesson app ----------------------------------------------------------------------------
 
 
+def clean_text(value: str) -> str:
+    """Validator for names and titles: NFC-normalised (so "José" typed either way is one name),
+    and free of control characters and lone surrogates (which a database cannot store as text).
+
+    Raises:
+        ValueError: for a control character or a lone surrogate (FastAPI answers 422).
+    """
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise ValueError("must be text without control characters")
+    return unicodedata.normalize("NFC", value)
+
+
+def text(max_length: int):
+    """A text field type: surrounding spaces stripped, 1 to `max_length` characters, clean."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=max_length), AfterValidator(clean_text)]
+
+
 class AuthorIn(BaseModel):
     """Request body for creating or renaming an author."""
 
-    name: str = Field(min_length=1, max_length=100, examples=["Ursula K. Le Guin"])
+    name: text(100) = Field(examples=["Ursula K. Le Guin"])
 
 
 class BookIn(BaseModel):
     """Request body for adding a book to an author."""
 
-    title: str = Field(min_length=1, max_length=200, examples=["The Dispossessed"])
+    title: text(200) = Field(examples=["The Dispossessed"])
     year: int = Field(ge=1450, le=2100, examples=[1974])
 
 
@@ -84,8 +107,13 @@ class AuthorWithBooks(AuthorOut):
     books: list[BookOut]
 
 
-async def author_or_404(author_id: int) -> Author:
-    """Dependency: the author with `author_id`, or a 404 with a message."""
+MAX_ID = 2**31 - 1
+"""The largest id an `IntField` holds on every back end (PostgreSQL's `integer`)."""
+
+
+async def author_or_404(author_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Author:
+    """Dependency: the author with `author_id`, or a 404 with a message. An id outside
+    1..`MAX_ID` is a 422 before any query (the database could not even compare it)."""
     author = await Author.get_or_none(id=author_id)
     if author is None:
         raise HTTPException(status_code=404, detail=f"no author with id {author_id}")
@@ -93,6 +121,14 @@ async def author_or_404(author_id: int) -> Author:
 
 
 FoundAuthor = Annotated[Author, Depends(author_or_404)]
+
+
+async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+    """FastAPI's 422 answer, safe for any input: its own handler echoes the rejected input in
+    UTF-8 and fails with a 500 when that input holds a lone surrogate (`"\\ud800"` in JSON);
+    here non-ASCII characters are escaped instead."""
+    body = json.dumps({"detail": jsonable_encoder(error.errors())})
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def build_library_app(lifespan=database_lifespan) -> FastAPI:
@@ -112,7 +148,8 @@ def build_library_app(lifespan=database_lifespan) -> FastAPI:
     that the `database_settings` dependency gives (override it to point the app elsewhere).
     `lifespan=None` leaves the database to the caller (for example `fresh_database()`).
     """
-    app = FastAPI(title="Library", lifespan=lifespan)
+    app = FastAPI(title="Library", lifespan=lifespan,
+                  exception_handlers={RequestValidationError: invalid_request})
 
     @app.get("/database")
     async def which_database(settings: Annotated[DatabaseSettings, Depends(database_settings)]):

@@ -83,6 +83,22 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(library):
     assert (await library.put("/authors/999999", json={"name": "New"})).status_code == 404
     assert (await library.delete("/authors/999999")).status_code == 404
 
+    # ids beyond what the database can hold, and text it cannot store, are 422s, not 500s
+    for path in (f"/authors/{2**63}", "/authors/0", f"/authors/{2**31}"):
+        assert (await library.get(path)).status_code == 422
+    assert (await library.get(f"/authors/{2**31 - 1}")).status_code == 404
+    surrogate = await library.post("/authors", content=b'{"name": "\\ud800"}',
+                                   headers={"content-type": "application/json"})
+    assert surrogate.status_code == 422
+    for name in ("   ", "a\x00b", "tab\there"):
+        assert (await library.post("/authors", json={"name": name})).status_code == 422
+    # one name however it is typed: composed and decomposed "é", surrounding spaces
+    assert (await library.post("/authors", json={"name": " Kindred Spirit "})).status_code == 409
+    jose = await library.post("/authors", json={"name": "Jos\u00e9"})
+    assert jose.status_code == 201
+    assert (await library.post("/authors", json={"name": "Jose\u0301"})).status_code == 409
+    await library.delete(f"/authors/{jose.json()['id']}")
+
     # every write that was accepted is still there; nothing rejected got in
     assert await library_rows() == [("Kindred Spirit", ["One"]), ("Other", [])]
     listed = (await library.get("/authors")).json()
