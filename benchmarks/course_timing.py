@@ -93,11 +93,20 @@ async def _l09_processes() -> float:
     return (await two_jobs("processes")).wall_time
 
 
-def _l10(path: str, concurrency: int, workers: int = 1) -> Callable[[], Awaitable[float]]:
+def _l10(path: str, concurrency: int) -> Callable[[], Awaitable[float]]:
     async def run() -> float:
         from course_app.lessons.l10_performance_and_scalability import sweep
 
-        return (await sweep(path, (concurrency,), rounds=2, workers=workers))[0].wall_time
+        return (await sweep(path, (concurrency,)))[0].wall_time
+
+    return run
+
+
+def _l10_workers(workers: int) -> Callable[[], Awaitable[float]]:
+    async def run() -> float:
+        from course_app.lessons.l10_performance_and_scalability import on_workers
+
+        return (await on_workers(workers, concurrency=4)).wall_time
 
     return run
 
@@ -108,9 +117,9 @@ def comparisons() -> list[Comparison]:
     from course_app.lessons.l04_when_to_use_async import THREADPOOL_WAIT_SECONDS
     from course_app.lessons.l07_asyncio_gather import CALLS
     from course_app.lessons.l09_limits_of_async import time_one_job
-    from course_app.lessons.l10_performance_and_scalability import WAIT_SECONDS
+    from course_app.lessons.l10_performance_and_scalability import ROUNDS, WAIT_SECONDS
 
-    rounds = 2 * WAIT_SECONDS  # each l10 run below sends two requests per worker
+    rounds = ROUNDS * WAIT_SECONDS  # each worker of a lesson 10 run sends ROUNDS requests
     return [
         Comparison("01", "three brews with gather", BREW_SECONDS, _l01_gather),
         Comparison("01", "three requests through FastAPI", BREW_SECONDS, _l01_app),
@@ -122,9 +131,8 @@ def comparisons() -> list[Comparison]:
         Comparison("09", "two CPU jobs in two processes", time_one_job(), _l09_processes),
         Comparison("10", "async def + await, 40 at once", rounds, _l10("/async-io", 40)),
         Comparison("10", "def + blocking, 80 at once", rounds, _l10("/def-blocking", 80)),
-        Comparison("10", "async def + blocking, 4 at once", rounds, _l10("/async-blocking", 4)),
-        Comparison("10", "async def + blocking, 4 at once, 2 workers", rounds,
-                   _l10("/async-blocking", 4, workers=2)),
+        Comparison("10", "async def + blocking, 4 at once, 1 worker", rounds, _l10_workers(1)),
+        Comparison("10", "async def + blocking, 4 at once, 2 workers", rounds, _l10_workers(2)),
     ]
 
 

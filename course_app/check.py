@@ -23,8 +23,10 @@ Each pass is recorded by `course_app.progress`. Exercises are defined in
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
+import textwrap
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +142,20 @@ def _name_of(answer: Any) -> str:
     return getattr(answer, "__qualname__", None) or getattr(answer, "__name__", None) or "answer"
 
 
+def _is_unwritten(function: Any) -> bool:
+    """Whether `function`'s body is only `...` or `pass` (after an optional docstring)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    definition = tree.body[0] if tree.body else None
+    if not isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    return all(isinstance(statement, ast.Pass) or (isinstance(statement, ast.Expr) and isinstance(
+        statement.value, ast.Constant) and (statement.value.value is Ellipsis or isinstance(
+            statement.value.value, str))) for statement in definition.body)
+
+
 def _precheck(item: Exercise, answer: Any) -> str | None:
     """The hint for a slip the core recognises by looking at the answer, else None."""
     if answer is None or answer is Ellipsis:
@@ -153,6 +169,10 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
                     "runs: put `await` in front of the call.")
         return (f"you passed `{name}()`, a coroutine object: pass the function itself, "
                 f"`{name}`, without parentheses.")
+    if item.expects in ("function", "async function") and inspect.isfunction(answer) \
+            and not hasattr(answer, "__wrapped__") and _is_unwritten(answer):
+        return (f"nothing to check yet: `{_name_of(answer)}` has no body (only `...`); write "
+                "it, then run the cell again.")
     if item.expects == "async function":
         if not callable(answer):
             return f"expected an `async def` function, got {type(answer).__name__} {answer!r}."

@@ -66,6 +66,9 @@ LESSONS: tuple[Lesson, ...] = (
            "How do you use async background tasks in FastAPI?"),
     Lesson(9, "limits_of_async", "Know what async cannot do: CPU work, the GIL, and beyond",
            "What are the limitations of async programming?"),
+    Lesson(10, "performance_and_scalability",
+           "Measure performance under load, and scale past one event loop",
+           "How do you ensure performance and scalability in FastAPI using async programming?"),
     Lesson(11, "testing_async_apps", "Test async FastAPI apps in-process, without flaky timing",
            "(beyond the source text) How do you test async FastAPI apps?"),
 )

@@ -106,7 +106,7 @@ class LoadResult:
 
 async def generate_load(base_url: str, path: str = "/", requests: int = 100,
                         concurrency: int = 10, method: str = "GET", timeout: float = 10.0,
-                        max_seconds: float = 60.0) -> LoadResult:
+                        max_seconds: float = 60.0, keep_alive: bool = True) -> LoadResult:
     """Send `requests` `method path` requests to `base_url`, at most `concurrency` at a time.
 
     Args:
@@ -119,6 +119,10 @@ async def generate_load(base_url: str, path: str = "/", requests: int = 100,
         timeout: seconds each request may take (httpx's timeout, for every phase).
         max_seconds: no new request is sent after this many seconds; the run then ends as soon
             as the requests in flight finish.
+        keep_alive: reuse each worker's connection (HTTP keep-alive). `False` sends
+            `Connection: close`, so every request opens a new connection; with several uvicorn
+            worker processes, each new connection goes to a worker that is free to accept it,
+            where a kept-alive one stays with the worker that accepted it first.
 
     Returns:
         A `LoadResult`. Errors never raise: each failed request is counted by kind.
@@ -137,8 +141,9 @@ async def generate_load(base_url: str, path: str = "/", requests: int = 100,
     # pool of many connections spends time that grows with the square of the requests in
     # flight managing that pool (httpcore), and would measure itself instead of the server.
     ssl_context = httpx.create_ssl_context()
+    headers = {} if keep_alive else {"Connection": "close"}
     clients = [httpx.AsyncClient(base_url=base_url, timeout=timeout, verify=ssl_context,
-                                 limits=httpx.Limits(max_connections=1))
+                                 limits=httpx.Limits(max_connections=1), headers=headers)
                for _ in range(workers)]
     started = time.perf_counter()
     deadline = started + max_seconds

@@ -596,6 +596,60 @@ async def _counts_returns_nothing():
     await Author.all().prefetch_related("books")
 
 
+# lesson 10
+
+
+def _knee_vs_previous(results):
+    for before, after in zip(results, results[1:], strict=False):
+        if after.p95_ms > 1.5 * before.p95_ms:
+            return after.concurrency
+    return None
+
+
+def _knee_median(results):
+    for result in results[1:]:
+        if result.p50_ms > 1.5 * results[0].p50_ms:
+            return result.concurrency
+    return None
+
+
+def _knee_returns_the_result(results):
+    for result in results[1:]:
+        if result.p95_ms > 1.5 * results[0].p95_ms:
+            return result
+    return None
+
+
+def _knee_always_last(results):
+    return results[-1].concurrency
+
+
+async def _knee_async(results):
+    return None
+
+
+def _knee_unwritten(results):
+    ...
+
+
+def _best_ignores_the_limit(results, p95_limit_ms):
+    return max(results, key=lambda r: r.throughput).concurrency
+
+
+def _best_fastest(results, p95_limit_ms):
+    return min(results, key=lambda r: r.p95_ms).concurrency
+
+
+def _best_never_none(results, p95_limit_ms):
+    within = [r for r in results if r.p95_ms <= p95_limit_ms] or results
+    return max(within, key=lambda r: r.throughput).concurrency
+
+
+def _best_returns_the_result(results, p95_limit_ms):
+    within = [r for r in results if r.p95_ms <= p95_limit_ms]
+    return max(within, key=lambda r: r.throughput) if within else None
+
+
 # lesson 11
 
 
@@ -644,12 +698,30 @@ async def _timing_empty(fetch_all, fetch_one):
     ...
 
 
+async def _timing_never_calls_fetch_all(fetch_all, fetch_one):
+    await fetch_one("a")
+
+
 async def _timing_too_strict(fetch_all, fetch_one):
     results = await fetch_all(["a", "b"])
     assert results == [{"city": "a"}, {"city": "b"}, {"city": "c"}]
 
 
 WRONG_ANSWERS = {
+    "10.1": [
+        (_knee_vs_previous, "compare each run with the *first* run"),
+        (_knee_median, "use the p95"),
+        (_knee_returns_the_result, "return its `.concurrency`"),
+        (_knee_always_last, "the knee is at c=2"),
+        (_knee_async, "make it a plain `def`"),
+        (_knee_unwritten, "has no body"),
+    ],
+    "10.2": [
+        (_best_ignores_the_limit, "keep only the runs within"),
+        (_best_fastest, "the aim is the most throughput within the limit"),
+        (_best_never_none, "no run qualifies"),
+        (_best_returns_the_result, "return its `.concurrency`"),
+    ],
     "11.1": [
         (_test_404_status_only, "FastAPI's default message"),
         (_test_404_asserts_nothing, "answers 200 with an empty body"),
@@ -660,8 +732,9 @@ WRONG_ANSWERS = {
         (_timing_absolute, "on a slower machine"),
         (_timing_only_results, "one after another"),
         (_timing_only_time, "wrong order"),
-        (_timing_empty, "never calls `fetch_all`"),
+        (_timing_empty, "has no body"),
         (_timing_too_strict, "failed against a correct, concurrent"),
+        (_timing_never_calls_fetch_all, "never calls `fetch_all`"),
     ],
     "05.1": [
         (_add_without_transaction, "stayed in the database"),

@@ -11,5 +11,6 @@ from course_app.exercises import (  # noqa: F401
     l07_asyncio_gather,
     l08_background_tasks,
     l09_limits_of_async,
+    l10_performance_and_scalability,
     l11_testing_async_apps,
 )

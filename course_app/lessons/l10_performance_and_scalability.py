@@ -74,7 +74,7 @@ SCENARIOS = {
 """Scenario name → (path, the concurrencies it is swept over). The blocking mistake stays at
 low concurrency: it serves one request per 0.2 s, so 80 at once would take 16 s."""
 
-ROUNDS = 1
+ROUNDS = 2
 """Each load run sends `ROUNDS × concurrency` requests, so every worker sends `ROUNDS`."""
 
 
@@ -90,7 +90,7 @@ async def client_ceiling(requests: int = 400, concurrency: int = 10) -> LoadResu
 
 
 async def sweep(path: str, concurrencies: tuple[int, ...], rounds: int = ROUNDS,
-                workers: int = 1) -> list[LoadResult]:
+                workers: int = 1, keep_alive: bool = True) -> list[LoadResult]:
     """Load `path` of `scenario_app` at each concurrency, on one fresh server process.
 
     Args:
@@ -98,6 +98,7 @@ async def sweep(path: str, concurrencies: tuple[int, ...], rounds: int = ROUNDS,
         concurrencies: requests in flight for each run, in order.
         rounds: each run sends `rounds × concurrency` requests.
         workers: uvicorn worker processes.
+        keep_alive: whether the load reuses connections (see `generate_load`).
 
     Returns:
         One `LoadResult` per concurrency, in order.
@@ -107,7 +108,8 @@ async def sweep(path: str, concurrencies: tuple[int, ...], rounds: int = ROUNDS,
         await generate_load(base_url, "/hello", requests=workers * 4, concurrency=workers * 2)
         for concurrency in concurrencies:
             results.append(await generate_load(base_url, path, requests=rounds * concurrency,
-                                               concurrency=concurrency))
+                                               concurrency=concurrency,
+                                               keep_alive=keep_alive))
     return results
 
 
@@ -117,14 +119,15 @@ async def all_sweeps() -> dict[str, list[LoadResult]]:
             for name, (path, concurrencies) in SCENARIOS.items()}
 
 
-async def on_two_workers(path: str = "/async-blocking", concurrency: int = 4,
-                         rounds: int = ROUNDS) -> LoadResult:
-    """`path` at `concurrency`, on a server with 2 uvicorn worker processes.
+async def on_workers(workers: int, path: str = "/async-blocking", concurrency: int = 4,
+                     rounds: int = ROUNDS) -> LoadResult:
+    """`path` at `concurrency` on a server with `workers` uvicorn worker processes.
 
-    Each worker process has its own event loop, so even the blocking mistake serves two
-    requests at a time; compare with the same load on one worker (`sweep`).
+    Each worker process has its own event loop, so even the blocking mistake serves one request
+    per worker at a time. Every request opens a new connection (`keep_alive=False`), so each
+    goes to a worker that is free to accept it, as a load balancer's new connections would.
     """
-    return (await sweep(path, (concurrency,), rounds, workers=2))[0]
+    return (await sweep(path, (concurrency,), rounds, workers, keep_alive=False))[0]
 
 
 # --- calling an upstream under load ----------------------------------------------------------
