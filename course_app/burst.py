@@ -19,12 +19,20 @@ from course_app.timeline import Timeline
 
 
 def require_loopback(base_url: str) -> None:
-    """Refuse any base URL that is not a server on 127.0.0.1 (the course's servers bind there).
+    """Refuse any base URL that is not plain HTTP to 127.0.0.1 (where course servers listen).
 
     Raises:
-        ValueError: naming the URL, when it does not start with `http://127.0.0.1:`.
+        ValueError: saying what is wrong: the scheme (`http://` is needed), the host, or a
+            user name in the URL (which would hide the real host).
     """
-    if not base_url.startswith("http://127.0.0.1:"):
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as error:
+        raise ValueError(f"{base_url!r} is not a URL: {error}") from None
+    if url.scheme != "http":
+        raise ValueError(f"{base_url!r} needs the scheme http://, as in "
+                         "'http://127.0.0.1:8000' (course servers speak plain HTTP)")
+    if url.host != "127.0.0.1" or url.userinfo:
         raise ValueError(f"requests go to a course server on 127.0.0.1 only, not {base_url!r}")
 
 

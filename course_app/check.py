@@ -169,10 +169,6 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
                     "runs: put `await` in front of the call.")
         return (f"you passed `{name}()`, a coroutine object: pass the function itself, "
                 f"`{name}`, without parentheses.")
-    if item.expects in ("function", "async function") and inspect.isfunction(answer) \
-            and not hasattr(answer, "__wrapped__") and _is_unwritten(answer):
-        return (f"nothing to check yet: `{_name_of(answer)}` has no body (only `...`); write "
-                "it, then run the cell again.")
     if item.expects == "async function":
         if not callable(answer):
             return f"expected an `async def` function, got {type(answer).__name__} {answer!r}."
@@ -186,6 +182,10 @@ def _precheck(item: Exercise, answer: Any) -> str | None:
                         "of `@atomic()`), add them.")
             return (f"`{_name_of(answer)}` is a plain `def`; the exercise needs an `async def` "
                     "function, so that it can `await`.")
+    if item.expects in ("function", "async function") and inspect.isfunction(answer) \
+            and not hasattr(answer, "__wrapped__") and _is_unwritten(answer):
+        return (f"nothing to check yet: `{_name_of(answer)}` has no body (only `...`); write "
+                "it, then run the cell again.")
     if item.expects == "function" and not callable(answer):
         return f"expected a function, got {type(answer).__name__} {answer!r}."
     if item.expects == "value" and (inspect.isfunction(answer) or inspect.ismethod(answer)):

@@ -120,12 +120,12 @@ def connection_name(url: str) -> str:
     return "default" if scheme == "sqlite" else scheme
 
 
-def tortoise_config(url: str) -> dict:
-    """Tortoise's configuration for the course's models on the database at `url`, with one
-    connection named by `connection_name(url)`."""
+def tortoise_config(url: str, modules: list[str] | None = None) -> dict:
+    """Tortoise's configuration for the models in `modules` (default: the course's, `MODELS`)
+    on the database at `url`, with one connection named by `connection_name(url)`."""
     name = connection_name(url)
     return {"connections": {name: url},
-            "apps": {"models": {"models": MODELS["models"], "default_connection": name}}}
+            "apps": {"models": {"models": modules or MODELS["models"], "default_connection": name}}}
 
 
 @asynccontextmanager

@@ -1,7 +1,7 @@
 """A fake third-party API: the "external service" of lessons 06, 07 and later, offline.
 
-It answers like a small weather and exchange-rate service, with deterministic bodies, and lets a
-lesson dial in what real services do to you:
+It answers like a small weather, exchange-rate, flights and events service, with deterministic
+bodies, and lets a lesson dial in what real services do to you:
 
 - `latency` (seconds, a query parameter, default the app's `latency`): how long to wait before
   answering;
@@ -136,6 +136,23 @@ def build_upstream(latency: float = 0.05) -> FastAPI:
         if code not in RATES_PER_EUR:
             raise HTTPException(404, f"no rate for {currency!r}; try {', '.join(RATES_PER_EUR)}")
         return {"currency": code, "per_eur": RATES_PER_EUR[code]}
+
+    @app.get("/flights/{city}")
+    async def flights(city: str, request: Request):
+        """Three flights to `city`: number, price (EUR) and hours, deterministic."""
+        await misbehave(request)
+        seed = sum(map(ord, city.lower()))
+        return {"city": city, "flights": [
+            {"flight": f"CA{seed % 900 + 100 + n}", "price_eur": 80 + (seed * (n + 3)) % 400,
+             "hours": round(1 + (seed * (n + 1)) % 90 / 10, 1)} for n in range(3)]}
+
+    @app.get("/events/{city}")
+    async def events(city: str, request: Request):
+        """Two events in `city` this week, deterministic."""
+        await misbehave(request)
+        names = ("jazz night", "food market", "open-air cinema", "book fair")
+        seed = sum(map(ord, city.lower()))
+        return {"city": city, "events": [names[(seed + n) % len(names)] for n in range(2)]}
 
     @app.get("/stats")
     async def read_stats() -> dict[str, int]:

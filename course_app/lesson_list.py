@@ -71,6 +71,8 @@ LESSONS: tuple[Lesson, ...] = (
            "How do you ensure performance and scalability in FastAPI using async programming?"),
     Lesson(11, "testing_async_apps", "Test async FastAPI apps in-process, without flaky timing",
            "(beyond the source text) How do you test async FastAPI apps?"),
+    Lesson(12, "capstone", "Capstone: build a travel dashboard that uses every lesson",
+           "(beyond the source text) What does one realistic async service look like?"),
 )
 
 

@@ -99,9 +99,10 @@ class LoadResult:
     def summary(self) -> str:
         """One fixed-format line: concurrency, count, throughput, percentiles, errors."""
         errors = ", ".join(f"{count} {kind}" for kind, count in sorted(self.errors.items()))
+        verdict = errors or ("ok" if self.sent else "nothing sent")
         return (f"c={self.concurrency:<4} n={self.sent:<5} {self.throughput:7.1f} req/s  "
                 f"p50 {self.p50_ms:7.1f} ms  p95 {self.p95_ms:7.1f} ms  "
-                f"p99 {self.p99_ms:7.1f} ms  max {self.max_ms:7.1f} ms  {errors or 'ok'}")
+                f"p99 {self.p99_ms:7.1f} ms  max {self.max_ms:7.1f} ms  {verdict}")
 
 
 async def generate_load(base_url: str, path: str = "/", requests: int = 100,
@@ -128,9 +129,15 @@ async def generate_load(base_url: str, path: str = "/", requests: int = 100,
         A `LoadResult`. Errors never raise: each failed request is counted by kind.
 
     Raises:
-        ValueError: when `base_url` is not on 127.0.0.1, or a bound is out of range.
+        ValueError: when `base_url` is not `http://127.0.0.1:PORT`, or a count, a bound or
+            `max_seconds` is out of range.
     """
     require_loopback(base_url)
+    if not isinstance(requests, int) or not isinstance(concurrency, int):
+        raise ValueError(f"requests and concurrency are whole numbers, got {requests!r} and "
+                         f"{concurrency!r}")
+    if not max_seconds > 0:
+        raise ValueError(f"max_seconds must be more than 0, got {max_seconds!r}")
     if not 1 <= requests <= MAX_REQUESTS:
         raise ValueError(f"requests must be 1 to {MAX_REQUESTS}, got {requests}")
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -170,6 +177,12 @@ async def generate_load(base_url: str, path: str = "/", requests: int = 100,
     return result
 
 
+METRICS = {"throughput": "throughput (requests/s)", "p50_ms": "median latency (ms)",
+           "p95_ms": "p95 latency (ms)", "p99_ms": "p99 latency (ms)",
+           "max_ms": "slowest request (ms)"}
+"""The `LoadResult` attributes `figure` can draw, with their axis labels."""
+
+
 def figure(sweeps: dict[str, list[LoadResult]], metric: str = "p95_ms"):
     """A matplotlib figure: `metric` against concurrency, one line per sweep.
 
@@ -180,12 +193,15 @@ def figure(sweeps: dict[str, list[LoadResult]], metric: str = "p95_ms"):
 
     Returns:
         A `matplotlib.figure.Figure` (not shown; `plot` shows one).
+
+    Raises:
+        ValueError: for an unknown metric, listing the known ones.
     """
     from matplotlib.figure import Figure
 
-    labels = {"throughput": "throughput (requests/s)", "p50_ms": "median latency (ms)",
-              "p95_ms": "p95 latency (ms)", "p99_ms": "p99 latency (ms)",
-              "max_ms": "slowest request (ms)"}
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    labels = METRICS
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     axes = fig.add_subplot()
     for name, results in sweeps.items():

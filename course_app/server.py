@@ -255,14 +255,32 @@ class Server:
     async def __aenter__(self) -> str:
         if self.url is not None:
             raise RuntimeError("this Server is already running; create a new one")
-        if self.mode == "thread":
-            await self._start_thread()
-        else:
-            await self._start_process()
+        try:
+            if self.mode == "thread":
+                await self._start_thread()
+            else:
+                await self._start_process()
+        except BaseException:  # an interrupt (CancelledError) while starting must not leak it
+            self._abort_start()
+            raise
         self.url = f"http://{HOST}:{self.port}"
         self._register()
         _running.add(self)
         return self.url
+
+    def _abort_start(self) -> None:
+        """Stop a server whose start was interrupted, without awaiting (the task may be
+        cancelled): kill a child process group, or tell a thread's uvicorn to exit."""
+        if self._process is not None and self._process.poll() is None:
+            self._signal_group(signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not refused
+                pass
+            self._keep_log()
+        elif self._thread is not None and self._thread.is_alive():
+            self._uvicorn.should_exit = True
+            self._thread.join(timeout=5)
 
     async def _start_thread(self) -> None:
         _capture_uvicorn_logs()

@@ -19,6 +19,7 @@ from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
 from course_app.lessons.l08_background_tasks import deliver
 from course_app.lessons.l09_limits_of_async import count_primes
+from course_app.lessons.l12_capstone import fetch_section, fetch_sections, section_urls
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -632,6 +633,18 @@ def _knee_unwritten(results):
     ...
 
 
+def _knee_max(results):
+    for result in results[1:]:
+        if result.max_ms > 1.5 * results[0].max_ms:
+            return result.concurrency
+    return None
+
+
+def _best_highest_concurrency_within(results, p95_limit_ms):
+    within = [r for r in results if r.p95_ms <= p95_limit_ms]
+    return max(within, key=lambda r: r.concurrency).concurrency if within else None
+
+
 def _best_ignores_the_limit(results, p95_limit_ms):
     return max(results, key=lambda r: r.throughput).concurrency
 
@@ -648,6 +661,62 @@ def _best_never_none(results, p95_limit_ms):
 def _best_returns_the_result(results, p95_limit_ms):
     within = [r for r in results if r.p95_ms <= p95_limit_ms]
     return max(within, key=lambda r: r.throughput) if within else None
+
+
+# lesson 12
+
+
+async def _four_without_events(client, limit, bases, city, currency):
+    return await fetch_sections(client, limit, section_urls(bases, city, currency))
+
+
+async def _four_one_by_one(client, limit, bases, city, currency):
+    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
+    return {name: await fetch_section(client, limit, name, url) for name, url in urls.items()}
+
+
+async def _four_events_afterwards(client, limit, bases, city, currency):
+    sections = await fetch_sections(client, limit, section_urls(bases, city, currency))
+    sections["events"] = await fetch_section(client, limit, "events",
+                                             f"{bases['events']}/events/{city}")
+    return sections
+
+
+async def _four_wrong_path(client, limit, bases, city, currency):
+    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/event/{city}"}
+    return await fetch_sections(client, limit, urls)
+
+
+async def _events_raises(client, url):
+    response = await client.get(url)
+    response.raise_for_status()
+    return {"data": response.json()}
+
+
+async def _events_never_checks_the_status(client, url):
+    try:
+        response = await client.get(url)
+    except httpx.HTTPError:
+        return {"error": "events unavailable"}
+    return {"data": response.json()}
+
+
+async def _events_only_status_errors(client, url):
+    response = await client.get(url)
+    try:
+        response.raise_for_status()
+    except httpx.HTTPStatusError:
+        return {"error": "events unavailable"}
+    return {"data": response.json()}
+
+
+async def _events_returns_nothing_on_error(client, url):
+    try:
+        response = await client.get(url)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return None
+    return {"data": response.json()}
 
 
 # lesson 11
@@ -671,6 +740,15 @@ async def _test_404_not_a_500_only(client):
     response = await client.get("/authors/9999")
     assert response.status_code != 500
     assert "detail" in response.json()
+
+
+async def _test_404_message_only(client):
+    response = await client.get("/authors/9999")
+    assert response.json() == {"detail": "no author with id 9999"}
+
+
+async def _test_404_without_the_client():
+    assert True
 
 
 async def _timing_absolute(fetch_all, fetch_one):
@@ -715,18 +793,34 @@ WRONG_ANSWERS = {
         (_knee_always_last, "the knee is at c=2"),
         (_knee_async, "make it a plain `def`"),
         (_knee_unwritten, "has no body"),
+        (_knee_max, "one slow request in a hundred"),
     ],
     "10.2": [
         (_best_ignores_the_limit, "keep only the runs within"),
         (_best_fastest, "the aim is the most throughput within the limit"),
         (_best_never_none, "no run qualifies"),
         (_best_returns_the_result, "return its `.concurrency`"),
+        (_best_highest_concurrency_within, "pick the most throughput"),
+    ],
+    "12.1": [
+        (_four_without_events, "has no events section"),
+        (_four_one_by_one, "in flight at once"),
+        (_four_events_afterwards, "in flight at once"),
+        (_four_wrong_path, "answers on `/events/{city}`"),
+    ],
+    "12.2": [
+        (_events_raises, "raised HTTPStatusError"),
+        (_events_never_checks_the_status, "is not an exception until"),
+        (_events_only_status_errors, "raised ReadTimeout"),
+        (_events_returns_nothing_on_error, "return a dict, not NoneType"),
     ],
     "11.1": [
         (_test_404_status_only, "FastAPI's default message"),
         (_test_404_asserts_nothing, "answers 200 with an empty body"),
         (_test_404_expects_200, "failed against the correct app"),
         (_test_404_not_a_500_only, "answers 404 with FastAPI's default message"),
+        (_test_404_message_only, 'answers 200 with {"detail"'),
+        (_test_404_without_the_client, "must take exactly these arguments"),
     ],
     "11.2": [
         (_timing_absolute, "on a slower machine"),
@@ -950,6 +1044,18 @@ async def _add_reraising_another_error(name, titles):
 @pytest.mark.parametrize("answer", [_add_naming_the_connection, _add_reraising_another_error])
 async def test_05_1_accepts_other_correct_answers(answer):
     passed, message = await evaluate("05.1", answer)
+    assert passed, message
+
+
+async def _test_404_with_pytest_fail(client):
+    response = await client.get("/authors/9999")
+    if response.status_code != 404:
+        pytest.fail(f"expected 404, got {response.status_code}")
+    assert response.json()["detail"] == "no author with id 9999"
+
+
+async def test_11_1_accepts_a_test_that_fails_with_pytest_fail():
+    passed, message = await evaluate("11.1", _test_404_with_pytest_fail)
     assert passed, message
 
 

@@ -58,6 +58,14 @@ async def test_bounds_and_loopback_are_enforced():
             await generate_load("http://127.0.0.1:9", "/", **kwargs)
     with pytest.raises(ValueError, match="127.0.0.1 only"):
         await generate_load("http://example.com", "/")
+    with pytest.raises(ValueError, match="127.0.0.1 only"):
+        await generate_load("http://127.0.0.1:1@192.0.2.1", "/")
+    for url in ("127.0.0.1:8000", "https://127.0.0.1:1"):
+        with pytest.raises(ValueError, match="needs the scheme http://"):
+            await generate_load(url, "/")
+    for kwargs in ({"max_seconds": 0}, {"requests": 2.5}, {"requests": "10"}):
+        with pytest.raises(ValueError):
+            await generate_load("http://127.0.0.1:9", "/", **kwargs)
 
 
 def test_summary_and_percentiles_of_known_latencies():
@@ -68,8 +76,9 @@ def test_summary_and_percentiles_of_known_latencies():
     assert result.max_ms == pytest.approx(400)
     assert result.summary() == ("c=4    n=4         2.0 req/s  p50   250.0 ms  p95   385.0 ms  "
                                 "p99   397.0 ms  max   400.0 ms  ok")
-    empty = LoadResult("/x", concurrency=1, sent=1, wall_time=1.0)
+    empty = LoadResult("/x", concurrency=1, sent=0, wall_time=1.0)
     assert empty.p95_ms != empty.p95_ms  # nan: no successful request
+    assert empty.summary().endswith("nothing sent")
 
 
 def test_figure_draws_one_line_per_sweep():
@@ -78,3 +87,5 @@ def test_figure_draws_one_line_per_sweep():
     (axes,) = fig.axes
     assert len(axes.lines) == 2
     assert list(axes.lines[0].get_ydata()) == [1.0, 10.0, 40.0]
+    with pytest.raises(ValueError, match="throughput, p50_ms"):
+        figure({"a": sweep}, "p50")

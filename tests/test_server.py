@@ -137,3 +137,20 @@ async def test_open_server_replaces_the_previous_one_with_the_same_name():
     await close_server("test")  # closing again is harmless
     assert not port_is_listening(second.port)
     assert registered_servers() == []
+
+
+@pytest.mark.parametrize("app", ["course_app.fake_upstream:upstream_app", "object"])
+async def test_a_start_that_is_cancelled_leaves_no_server(app):
+    from course_app.fake_upstream import build_upstream
+
+    server = Server(build_upstream() if app == "object" else app, access_log=False)
+    task = asyncio.create_task(server.__aenter__())
+    await asyncio.sleep(0)  # the start runs up to its first wait for the server to listen
+    assert server._process is not None or server._thread is not None
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert server.port is None or not port_is_listening(server.port)
+    if server._process is not None:
+        assert server._process.poll() is not None
+    assert server.url is None

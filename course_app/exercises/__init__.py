@@ -13,4 +13,5 @@ from course_app.exercises import (  # noqa: F401
     l09_limits_of_async,
     l10_performance_and_scalability,
     l11_testing_async_apps,
+    l12_capstone,
 )

@@ -14,15 +14,16 @@ from course_app.load import LoadResult
 from course_app.solutions import l10_performance_and_scalability as solutions
 
 
-def run(concurrency: int, p50_ms: float, p95_ms: float, throughput: float) -> LoadResult:
-    """A made-up `LoadResult` of 20 requests with the given median, p95 and throughput: 18
-    requests take `p50_ms` and the 2 slowest `p95_ms`."""
-    latencies = [p50_ms / 1000] * 18 + [p95_ms / 1000] * 2
-    return LoadResult(path="/scenario", concurrency=concurrency, sent=20,
-                      wall_time=20 / throughput, latencies=latencies)
+def run(concurrency: int, p50_ms: float, p95_ms: float, throughput: float,
+        max_ms: float | None = None) -> LoadResult:
+    """A made-up `LoadResult` of 100 requests with the given median, p95 and throughput: 90
+    take `p50_ms`, 9 take `p95_ms` and the slowest `max_ms` (default `p95_ms`)."""
+    latencies = [p50_ms / 1000] * 90 + [p95_ms / 1000] * 9 + [(max_ms or p95_ms) / 1000]
+    return LoadResult(path="/scenario", concurrency=concurrency, sent=100,
+                      wall_time=100 / throughput, latencies=latencies)
 
 
-def _sweep(*rows: tuple[int, float, float, float]) -> list[LoadResult]:
+def _sweep(*rows: tuple) -> list[LoadResult]:
     return [run(*row) for row in rows]
 
 
@@ -37,8 +38,11 @@ GRADUAL = _sweep((1, 200, 210, 5), (10, 250, 300, 45), (40, 320, 420, 150), (80,
 TAIL_ONLY = _sweep((1, 200, 210, 5), (10, 205, 230, 48), (40, 210, 700, 170))
 """The median stays flat while the p95 triples: only a p95 check sees it."""
 
+ONE_OUTLIER = _sweep((1, 200, 210, 5), (10, 205, 220, 48, 900), (40, 210, 700, 170))
+"""One request in a hundred was slow at c=10 (the max), but the p95 did not move until c=40."""
+
 KNEE_CASES = [(THREADPOOL, 80), (BLOCKED_LOOP, 2), (AWAITED, None), (GRADUAL, 40),
-              (TAIL_ONLY, 40)]
+              (TAIL_ONLY, 40), (ONE_OUTLIER, 40)]
 
 
 def _call(answer, name: str, *args):
@@ -66,6 +70,9 @@ def check_knee(knee) -> str:
         if sweep is GRADUAL and got is None:
             raise Hint(f"for {table} the answer is {expected}: compare each run with the "
                        "*first* run (the lowest concurrency), not with the run before it.")
+        if sweep is ONE_OUTLIER and got == 10:
+            raise Hint(f"for {table} the answer is {expected}: one slow request in a hundred "
+                       "(the max) is not a knee; use the p95 (`.p95_ms`).")
         if sweep is TAIL_ONLY and got is None:
             raise Hint(f"for {table} the answer is {expected}: use the p95 (`.p95_ms`), not "
                        "the median; the slow tail is what users notice first.")
@@ -73,8 +80,11 @@ def check_knee(knee) -> str:
     return "right for a threadpool, a blocked loop, an awaited wait, and two tricky sweeps."
 
 
+OVERLOADED = _sweep((1, 200, 205, 5), (10, 210, 230, 48), (40, 220, 250, 40))
+"""Throughput falls at 40 (the server thrashes) though the p95 stays within 300 ms."""
+
 LIMIT_CASES = [(THREADPOOL, 300, 40), (THREADPOOL, 600, 80), (BLOCKED_LOOP, 300, 1),
-               (AWAITED, 250, 40), (AWAITED, 100, None)]
+               (AWAITED, 250, 40), (AWAITED, 100, None), (OVERLOADED, 300, 10)]
 
 
 @exercise("10.2", "the best concurrency within a latency limit", expects="function",
@@ -93,6 +103,10 @@ def check_best_concurrency(best_concurrency) -> str:
             raise Hint(f"with a limit of {limit} ms and {table}, c={got} has the most "
                        f"throughput but its p95 is over the limit: keep only the runs within "
                        f"it (the answer is {expected}).")
+        if sweep is OVERLOADED and got == 40:
+            raise Hint(f"with a limit of {limit} ms and {table}, c=40 is within the limit but "
+                       f"serves less than c=10: pick the most throughput, not the highest "
+                       f"concurrency (the answer is {expected}).")
         if got == min(sweep, key=lambda r: r.p95_ms).concurrency:
             raise Hint(f"with a limit of {limit} ms and {table}, c={got} is the fastest, but "
                        f"the aim is the most throughput within the limit ({expected}).")

@@ -26,6 +26,8 @@ def _broken_library(kind: str) -> FastAPI:
     async def read_author(author_id: int):
         if kind == "200":
             return {}
+        if kind == "200 with the message":
+            return {"detail": f"no author with id {author_id}"}
         if kind == "default 404":
             raise HTTPException(404)  # FastAPI's default message, "Not Found"
         raise RuntimeError("the database is gone")  # a crash: 500
@@ -38,16 +40,30 @@ BROKEN_LIBRARIES = {
     "default 404": 'answers 404 with FastAPI\'s default message, {"detail": "Not Found"} (what '
                    "a mistyped path gives too)",
     "500": "crashes with a 500",
+    "200 with the message": 'answers 200 with {"detail": "no author with id 9999"}',
 }
 
 
 async def _outcome(test: Callable[..., Awaitable], *args) -> BaseException | None:
-    """Run one learner test: None when it passed, else what it raised (a failure)."""
+    """Run one learner test: None when it passed, else what it raised (a failure).
+
+    Anything a test raises fails it under pytest, including `pytest.fail()`, `pytest.skip()`
+    and a failed `pytest.raises`, which raise `BaseException` subclasses; only an interrupt
+    (cancellation, Ctrl-C) goes on.
+    """
     try:
         await guarded(test(*args))
-    except Exception as exc:  # any exception fails a pytest test, not only AssertionError
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see the docstring
         return exc
     return None
+
+
+def _hint_if_wrong_arguments(failure: BaseException | None, name: str, arguments: str) -> None:
+    if isinstance(failure, TypeError) and "positional argument" in str(failure):
+        raise Hint(f"`{name}` must take exactly these arguments, in this order: {arguments} "
+                   f"(Python says: {failure}).", decisive=True)
 
 
 @exercise("11.1", "a test for the 404 that can fail", expects="async function",
@@ -57,6 +73,7 @@ async def check_missing_author_test(test_missing_author_is_404) -> str:
     # is left alone (the app's lifespan would try to open a second one).
     async with fresh_database(), AppClient(build_library_app(lifespan=None)) as client:
         failure = await _outcome(test_missing_author_is_404, client)
+    _hint_if_wrong_arguments(failure, "test_missing_author_is_404", "`client`")
     if failure is not None:
         raise Hint(f"your test failed against the correct app: {describe(failure)}. The app "
                    'answers GET /authors/9999 with 404 and {"detail": "no author with id '
@@ -100,6 +117,8 @@ async def check_timing_test(test_fetch_all_is_concurrent) -> str:
     calls: list[str] = []
     failure = await _outcome(test_fetch_all_is_concurrent,
                              *_subject(fast, concurrent=True, calls=calls))
+    _hint_if_wrong_arguments(failure, "test_fetch_all_is_concurrent",
+                             "`fetch_all`, `fetch_one`")
     if failure is None and not calls:
         raise Hint("your test never calls `fetch_all`, so it cannot fail: call it, time it, and "
                    "assert on what it returns and how long it took.")

@@ -126,7 +126,12 @@ async def on_workers(workers: int, path: str = "/async-blocking", concurrency: i
     Each worker process has its own event loop, so even the blocking mistake serves one request
     per worker at a time. Every request opens a new connection (`keep_alive=False`), so each
     goes to a worker that is free to accept it, as a load balancer's new connections would.
+
+    Raises:
+        ValueError: when `workers` is below 1.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     return (await sweep(path, (concurrency,), rounds, workers, keep_alive=False))[0]
 
 

@@ -47,9 +47,9 @@ def test_file(name: str, folder: Path = TEST_FOLDER) -> Path:
     return path
 
 
-def show_test_file(name: str) -> None:
-    """Display the source of the lesson's test file `name` (see `test_file`)."""
-    show_source(test_file(name).read_text(encoding="utf-8"))
+def show_test_file(name: str, folder: Path = TEST_FOLDER) -> None:
+    """Display the source of the test file `name` in `folder` (see `test_file`)."""
+    show_source(test_file(name, folder).read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -63,7 +63,8 @@ class TestRun:
         returncode: pytest's exit code (0: all passed; 1: some failed; 5: nothing collected).
         tests: `(outcome, test name)` for each test, in the order pytest ran them, for
             example `("PASSED", "test_the_menu_lists_every_item")`.
-        failures: one line per failed test, `FAILED path::name - reason`.
+        failures: one line per failure or error, `FAILED name - reason` (an error while
+            collecting the file names the file instead).
     """
 
     __test__ = False  # a result, not a test class (pytest would otherwise try to collect it)
@@ -92,10 +93,13 @@ class TestRun:
         return f"{self.target}: {counts or 'nothing ran'} ({self.seconds:.2f} s)"
 
     def show(self) -> None:
-        """Print the summary line, then one line per test with its outcome."""
+        """Print the summary line, one line per test with its outcome, then why each failure
+        or error happened (pytest's one-line reason)."""
         print(self.summary())
         for outcome, name in self.tests:
             print(f"  {outcome:7} {name}")
+        for failure in self.failures:
+            print(f"  {failure}")
 
 
 _OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
@@ -108,38 +112,48 @@ def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIM
     Args:
         name: a test file in `folder` (see `test_file`).
         keyword: pytest's `-k` expression, to run only some tests.
-        timeout: seconds before the child is stopped (`subprocess.TimeoutExpired` is raised).
+        timeout: seconds before the child is stopped; the run then reports "timed out".
         folder: where the test file is; the lesson's own folder by default.
 
     Returns:
-        A `TestRun`. The child runs `python -m pytest -p no:nbval -q` from the course's folder,
+        A `TestRun`. The child runs `python -m pytest -p no:nbval -v` from the course's folder,
         so the course's `conftest.py` applies (asyncio for `@pytest.mark.anyio` tests).
 
     Raises:
         FileNotFoundError: for an unknown test file.
-        subprocess.TimeoutExpired: when pytest takes longer than `timeout`.
     """
     path = test_file(name, folder)
     target = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     args = [sys.executable, "-m", "pytest", "-p", "no:nbval", "-p", "no:cacheprovider",
-            "-o", "addopts=", "-q", "--no-header", "--color=no", "-rA", str(target)]
+            "-o", "addopts=", "-v", "--no-header", "--color=no", "-rfE", str(target)]
     if keyword:
         args += ["-k", keyword]
-    started = time.perf_counter()
     # A wide "terminal", so pytest does not cut each summary line's reason short.
     environment = {**os.environ, "COLUMNS": "1000"}
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env=environment)
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env=environment)
+    except subprocess.TimeoutExpired:
+        return TestRun(path.name, {"timed out": 1}, time.perf_counter() - started, -1, [],
+                       [f"pytest was stopped after {timeout:g} s: is a test waiting for ever?"])
     seconds = time.perf_counter() - started
     lines = done.stdout.splitlines()
-    summary = next((line for line in reversed(lines) if " in " in line and "=" in line
-                    or re.match(r"^\d+ \w+.* in [\d.]+s", line)), "")
+    summary = next((line for line in reversed(lines) if re.search(r" in [\d.]+s", line)), "")
     outcomes = {outcome: int(count) for count, outcome in _OUTCOME.findall(summary)}
-    reported = [line for line in lines
-                if line.startswith(("PASSED ", "FAILED ", "ERROR ", "SKIPPED "))]
-    tests = [(line.split(" ", 1)[0], line.split("::", 1)[-1].split(" - ", 1)[0])
-             for line in reported if "::" in line]
-    failures = [line for line in reported if line.startswith(("FAILED ", "ERROR "))]
+    tests = [(found.group(2), found.group(1)) for line in lines
+             if (found := re.match(r"^\S+::(\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)",
+                                   line))]
+    last_error = next((line[1:].strip() for line in reversed(lines) if line.startswith("E   ")),
+                      "")
+    failures = []
+    for line in lines:
+        if line.startswith(("FAILED ", "ERROR ")):
+            line = re.sub(r"^(FAILED|ERROR) \S*?::", r"\1 ", line)  # the test's name only
+            line = re.sub(r"^ERROR \S*?([^/\s]+\.py)$", r"ERROR \1", line)  # a whole file
+            if " - " not in line and last_error:  # a collection error: pytest's own message
+                line = f"{line} - {last_error}"
+            failures.append(line)
     return TestRun(path.name, outcomes, seconds, done.returncode, tests, failures)
 
 

@@ -24,17 +24,29 @@ def test_failures_and_selections_are_reported(tmp_path, capsys):
     run = lesson.run_tests("sample", folder=tmp_path)
     assert run.returncode == 1
     assert run.outcomes == {"failed": 1, "passed": 1}
-    assert run.tests == [("FAILED", "test_bad"), ("PASSED", "test_good")] or \
-        run.tests == [("PASSED", "test_good"), ("FAILED", "test_bad")]
+    assert run.tests == [("PASSED", "test_good"), ("FAILED", "test_bad")]  # in run order
     assert run.failed == 1
-    assert "arithmetic" in run.failures[0]
+    assert run.failures == ["FAILED test_bad - AssertionError: arithmetic"]
     run.show()
     out = capsys.readouterr().out
     assert out.startswith("test_sample.py: ") and "FAILED  test_bad" in out
+    assert "FAILED test_bad - AssertionError: arithmetic" in out
 
     none = lesson.run_tests("sample", keyword="no_such_test", folder=tmp_path)
     assert none.returncode == 5
     assert none.passed == 0
+
+
+def test_a_file_that_cannot_be_imported_or_a_test_that_hangs_is_reported(tmp_path):
+    (tmp_path / "test_broken.py").write_text("import no_such_module\n")
+    broken = lesson.run_tests("broken", folder=tmp_path)
+    assert broken.failures == [
+        "ERROR test_broken.py - ModuleNotFoundError: No module named 'no_such_module'"]
+    (tmp_path / "test_hangs.py").write_text("import time\n\n\ndef test_x():\n"
+                                            "    time.sleep(60)\n")
+    hung = lesson.run_tests("hangs", folder=tmp_path, timeout=1.5)
+    assert hung.outcomes == {"timed out": 1} and hung.returncode == -1
+    assert "stopped after 1.5 s" in hung.failures[0]
 
 
 def test_an_unknown_test_file_names_the_ones_there_are():
