@@ -1,5 +1,7 @@
 """The capstone's own tests, in lesson 11's style: in-process, one app per test, no sleeps."""
 
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -16,14 +18,21 @@ pytestmark = pytest.mark.anyio
 
 
 
-@pytest.fixture
-async def dashboard():
-    """The dashboard on three fast in-process services, with caching on."""
-    app = dashboard_for(in_process_services({name: 0.01 for name in SECTION_PATHS}))
+@asynccontextmanager
+async def client_for(app):
+    """An in-process client for `app`, with its lifespan running (lesson 11)."""
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@pytest.fixture
+async def dashboard():
+    """The dashboard on three fast in-process services, with caching on."""
+    app = dashboard_for(in_process_services({name: 0.01 for name in SECTION_PATHS}))
+    async with client_for(app) as client:
+        yield client
 
 
 async def test_every_section_and_the_ranked_flights(dashboard):
@@ -47,33 +56,26 @@ async def test_a_second_request_is_served_from_the_cache_and_stored_once(dashboa
 async def test_a_stale_answer_is_served_and_refreshed_in_the_background():
     app = dashboard_for(in_process_services({name: 0 for name in SECTION_PATHS}),
                         cache_seconds=1e-9)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            await client.get("/dashboard/Accra")
-            stale = await client.get("/dashboard/Accra")
-            assert stale.json()["cached"] is True and stale.json()["refreshing"] is True
-            # in-process, the background refresh has finished by now (lesson 11)
-            assert (await client.get("/dashboards/Accra")).json()["snapshots"] == 2
+    async with client_for(app) as client:
+        await client.get("/dashboard/Accra")
+        stale = await client.get("/dashboard/Accra")
+        assert stale.json()["cached"] is True and stale.json()["refreshing"] is True
+        # in-process, the background refresh has finished by now (lesson 11)
+        assert (await client.get("/dashboards/Accra")).json()["snapshots"] == 2
 
 
 async def test_one_failing_service_gives_a_partial_answer_and_all_failing_a_502():
     services = in_process_services({name: 0 for name in SECTION_PATHS})
-    partial = dashboard_for({**services, "rates": broken_service(503)})
-    async with LifespanManager(partial) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            response = await client.get("/dashboard/Oslo")
+    async with client_for(dashboard_for({**services, "rates": broken_service(503)})) as client:
+        response = await client.get("/dashboard/Oslo")
     assert response.status_code == 200
     sections = response.json()["sections"]
     assert sections["rates"] == {"error": "rates: the service failed (503)", "status": 502}
     assert "data" in sections["weather"] and "data" in sections["flights"]
 
-    down = dashboard_for({name: broken_service(500) for name in SECTION_PATHS})
-    async with LifespanManager(down) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            response = await client.get("/dashboard/Oslo")
+    async with client_for(dashboard_for({name: broken_service(500)
+                                         for name in SECTION_PATHS})) as client:
+        response = await client.get("/dashboard/Oslo")
     assert response.status_code == 502
     assert "weather: the service failed (500)" in response.json()["detail"]
 
@@ -85,10 +87,8 @@ async def test_services_that_never_answer_give_a_504_within_the_timeout():
     async with Server(build_upstream(latency=3), access_log=False,
                       graceful_shutdown_timeout=0.1) as slow:
         app = dashboard_for({name: slow for name in SECTION_PATHS}, timeout=0.2)
-        async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                response = await client.get("/dashboard/Oslo")
+        async with client_for(app) as client:
+            response = await client.get("/dashboard/Oslo")
     assert response.status_code == 504
     assert "no answer within 0.2 s" in response.json()["detail"]
 
