@@ -111,6 +111,13 @@ def _l10_workers(workers: int) -> Callable[[], Awaitable[float]]:
     return run
 
 
+async def _l12_sections() -> float:
+    from course_app.lessons.l12_capstone import in_process_services, one_by_one_vs_gather
+
+    _, together = await one_by_one_vs_gather(in_process_services())
+    return together.wall_time
+
+
 def comparisons() -> list[Comparison]:
     """Every comparison the benchmark runs, with its ideal time in seconds."""
     from course_app.lessons.l01_what_is_async import BREW_SECONDS
@@ -118,6 +125,7 @@ def comparisons() -> list[Comparison]:
     from course_app.lessons.l07_asyncio_gather import CALLS
     from course_app.lessons.l09_limits_of_async import time_one_job
     from course_app.lessons.l10_performance_and_scalability import ROUNDS, WAIT_SECONDS
+    from course_app.lessons.l12_capstone import UPSTREAM_LATENCIES
 
     rounds = ROUNDS * WAIT_SECONDS  # each worker of a lesson 10 run sends ROUNDS requests
     return [
@@ -133,6 +141,8 @@ def comparisons() -> list[Comparison]:
         Comparison("10", "def + blocking, 80 at once", rounds, _l10("/def-blocking", 80)),
         Comparison("10", "async def + blocking, 4 at once, 1 worker", rounds, _l10_workers(1)),
         Comparison("10", "async def + blocking, 4 at once, 2 workers", rounds, _l10_workers(2)),
+        Comparison("12", "three dashboard sections with gather", max(UPSTREAM_LATENCIES.values()),
+                   _l12_sections),
     ]
 
 
