@@ -215,6 +215,10 @@ _KNOWN_ERRORS = {
         "that object is an async context manager, not a coroutine: enter it with "
         "`async with ...:` instead of `await`-ing it."
     ),
+    "await wasn't used with future": (
+        "something awaitable was not awaited where it was made: `await asyncio.gather(...)` "
+        "directly (or keep the task and await it once)."
+    ),
     "QuerySet indices must be slices": (
         "a Tortoise QuerySet runs only when awaited: `for author in await Author.all():`."
     ),

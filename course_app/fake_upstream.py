@@ -30,7 +30,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 CONDITIONS = ("sunny", "cloudy", "rainy", "windy", "snowy")
-RATES_PER_EUR = {"USD": 1.08, "GBP": 0.86, "JPY": 162.0, "CHF": 0.95}
+RATES_PER_EUR = {"EUR": 1.0, "USD": 1.08, "GBP": 0.86, "JPY": 162.0, "CHF": 0.95}
 
 
 def temperature_c(city: str) -> int:

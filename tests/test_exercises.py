@@ -687,6 +687,69 @@ async def _four_wrong_path(client, limit, bases, city, currency):
     return await fetch_sections(client, limit, urls)
 
 
+async def _four_ignores_the_semaphore(client, limit, bases, city, currency):
+    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
+    return await fetch_sections(client, asyncio.Semaphore(100), urls)
+
+
+async def _four_events_by_currency(client, limit, bases, city, currency):
+    urls = {**section_urls(bases, city, currency),
+            "events": f"{bases['events']}/events/{currency}"}
+    return await fetch_sections(client, limit, urls)
+
+
+async def _four_new_client(client, limit, bases, city, currency):
+    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
+    async with httpx.AsyncClient() as own:
+        return await fetch_sections(own, limit, urls)
+
+
+async def _events_new_client_without_timeout(client, url):
+    try:
+        async with httpx.AsyncClient(timeout=None) as own:
+            response = await own.get(url)
+            response.raise_for_status()
+    except httpx.HTTPError:
+        return {"error": "events unavailable"}
+    return {"data": response.json()}
+
+
+async def _events_forgets_await(client, url):
+    try:
+        response = client.get(url)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return {"error": "events unavailable"}
+    return {"data": response.json()}
+
+
+async def _events_json_not_called(client, url):
+    try:
+        response = await client.get(url)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return {"error": "events unavailable"}
+    return {"data": response.json}
+
+
+async def _events_empty_message(client, url):
+    try:
+        response = await client.get(url)
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        return {"error": str(error) if not isinstance(error, httpx.TimeoutException) else ""}
+    return {"data": response.json()}
+
+
+async def _events_blocking(client, url):
+    try:
+        response = httpx.get(url, timeout=0.3)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return {"error": "events unavailable"}
+    return {"data": response.json()}
+
+
 async def _events_raises(client, url):
     response = await client.get(url)
     response.raise_for_status()
@@ -807,12 +870,20 @@ WRONG_ANSWERS = {
         (_four_one_by_one, "in flight at once"),
         (_four_events_afterwards, "in flight at once"),
         (_four_wrong_path, "answers on `/events/{city}`"),
+        (_four_ignores_the_semaphore, "semaphore `limit` was held for only"),
+        (_four_events_by_currency, "Build its URL from `city`"),
+        (_four_new_client, "Use the `client` you are given"),
     ],
     "12.2": [
         (_events_raises, "raised HTTPStatusError"),
         (_events_never_checks_the_status, "is not an exception until"),
         (_events_only_status_errors, "raised ReadTimeout"),
         (_events_returns_nothing_on_error, "return a dict, not NoneType"),
+        (_events_new_client_without_timeout, "whose timeout (0.3 s here)"),
+        (_events_forgets_await, "never awaited"),
+        (_events_json_not_called, "call `.json()`"),
+        (_events_empty_message, "the error message is empty"),
+        (_events_blocking, "event loop was frozen"),
     ],
     "11.1": [
         (_test_404_status_only, "FastAPI's default message"),

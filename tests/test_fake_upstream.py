@@ -18,7 +18,7 @@ async def test_deterministic_bodies_and_clear_errors():
     assert weather == again == {"city": "Oslo", "temperature_c": temperature_c("Oslo"),
                                 "conditions": "snowy"}
     assert rate == {"currency": "USD", "per_eur": 1.08}
-    assert unknown.status_code == 404 and "try USD" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "try EUR, USD" in unknown.json()["detail"]
     assert failing.status_code == 503
 
 

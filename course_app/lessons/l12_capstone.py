@@ -146,9 +146,10 @@ async def fetch_section(client: httpx.AsyncClient, limit: asyncio.Semaphore, nam
                         url: str, timeline: Timeline | None = None) -> dict:
     """GET `url` for section `name`, holding `limit` while the call is in flight.
 
-    Returns `{"data": body}`, or `{"error": message, "status": 502 or 504}` when the service
-    fails, cannot be reached, or does not answer within the client's timeout. Never raises
-    for an upstream problem. Records the call as span `name` on `timeline`, when given.
+    Returns `{"data": body}`, or `{"error": message, "status": code}`: the service's own 4xx
+    and its reason when it refused the request (an unknown currency, say), 502 when it failed
+    or cannot be reached, 504 when it did not answer within the client's timeout. Never
+    raises for an upstream problem. Records the call as span `name` on `timeline`, if given.
     """
     timeline = timeline if timeline is not None else Timeline()
     try:
@@ -159,11 +160,22 @@ async def fetch_section(client: httpx.AsyncClient, limit: asyncio.Semaphore, nam
     except httpx.TimeoutException:
         return {"error": f"{name}: no answer within {client.timeout.read} s", "status": 504}
     except httpx.HTTPStatusError as error:
-        return {"error": f"{name}: the service failed ({error.response.status_code})",
-                "status": 502}
+        code = error.response.status_code
+        if code < 500:  # the service understood and refused: pass its reason on
+            return {"error": f"{name}: {_reason(error.response)}", "status": code}
+        return {"error": f"{name}: the service failed ({code})", "status": 502}
     except httpx.TransportError as error:
         return {"error": f"{name}: could not reach the service ({type(error).__name__})",
                 "status": 502}
+
+
+def _reason(response: httpx.Response) -> str:
+    """The `detail` of an error response in FastAPI's format, else its status line."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail) if detail else f"{response.status_code} {response.reason_phrase}"
 
 
 def section_urls(bases: Mapping[str, str], city: str, currency: str) -> dict[str, str]:
@@ -209,7 +221,7 @@ async def build_dashboard(state, city: str, currency: str) -> dict:
     dashboard = {"city": city, "currency": currency, "sections": sections}
     await Snapshot.create(city=city, currency=currency, dashboard=dashboard)
     if state.settings.cache_seconds > 0:
-        state.cache[(city, currency)] = (time.monotonic(), dashboard)
+        state.cache[(city.casefold(), currency)] = (time.monotonic(), dashboard)
     return dashboard
 
 
@@ -220,10 +232,11 @@ async def refresh(state, city: str, currency: str) -> None:
     except HTTPException:
         pass  # every upstream failed: keep serving what we have
     finally:
-        state.refreshing.discard((city, currency))
+        state.refreshing.discard((city.casefold(), currency))
 
 
-City = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[A-Za-z][A-Za-z .'-]*$")]
+City = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^\p{L}[\p{L} .'-]*$",
+                           description="a city name: letters, spaces, dots, ' and -")]
 Currency = Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")]
 
 
@@ -241,7 +254,7 @@ def build_dashboard_app() -> FastAPI:
     async def dashboard(city: City, request: Request, background_tasks: BackgroundTasks,
                         currency: Currency = "USD") -> dict:
         state, currency = request.state, currency.upper()
-        key = (city, currency)
+        key = (city.casefold(), currency)  # "Oslo" and "oslo" are one dashboard
         cached = state.cache.get(key)
         if cached is not None:
             built_at, answer = cached
@@ -255,7 +268,7 @@ def build_dashboard_app() -> FastAPI:
 
     @app.get("/dashboards/{city}")
     async def history(city: City) -> dict:
-        return {"city": city, "snapshots": await Snapshot.filter(city=city).count()}
+        return {"city": city, "snapshots": await Snapshot.filter(city__iexact=city).count()}
 
     @app.get("/health")
     async def health() -> dict[str, bool]:

@@ -17,7 +17,6 @@ from course_app.server import Server
 pytestmark = pytest.mark.anyio
 
 
-
 @asynccontextmanager
 async def client_for(app):
     """An in-process client for `app`, with its lifespan running (lesson 11)."""
@@ -44,6 +43,14 @@ async def test_every_section_and_the_ranked_flights(dashboard):
     flights = body["sections"]["flights"]["data"]["flights"]
     values = [flight["price_eur"] + 25 * flight["hours"] for flight in flights]
     assert values == sorted(values)  # ranked, best value first
+
+
+async def test_an_unknown_currency_carries_the_services_reason(dashboard):
+    rates = (await dashboard.get("/dashboard/Oslo", params={"currency": "XYZ"})).json()
+    assert rates["sections"]["rates"] == {
+        "error": "rates: no rate for 'XYZ'; try EUR, USD, GBP, JPY, CHF", "status": 404}
+    again = await dashboard.get("/dashboard/oslo", params={"currency": "xyz"})
+    assert again.json()["cached"] is True  # one dashboard, however the city is written
 
 
 async def test_a_second_request_is_served_from_the_cache_and_stored_once(dashboard):
@@ -94,6 +101,7 @@ async def test_services_that_never_answer_give_a_504_within_the_timeout():
 
 
 async def test_bad_input_is_a_422(dashboard):
+    assert (await dashboard.get("/dashboard/São Paulo")).status_code == 200
     for path, params in (("/dashboard/Oslo!", {}), ("/dashboard/Oslo", {"currency": "EURO"}),
                          ("/dashboard/" + "x" * 61, {})):
         assert (await dashboard.get(path, params=params)).status_code == 422
