@@ -2,13 +2,15 @@
 
 Set before any kernel starts, so notebook kernels inherit it: exercise progress goes to a
 temporary file (never the learner's), course servers register in a temporary run folder, lesson
-08's emails go to a temporary outbox, and
-matplotlib draws without a screen. At the end, the session fails if a course server is still
-registered or any port a course server used is still listening.
+08's emails go to a temporary outbox, matplotlib draws without a screen, and the offline guard
+(`tests/offline`) records, in every process of the run, any connection beyond 127.0.0.1. At the
+end, the session fails if a course server is still registered, any port a course server used is
+still listening, or any such connection was tried.
 """
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,17 @@ os.environ["COURSE_PROGRESS_FILE"] = str(Path(_scratch) / "progress.json")
 os.environ["COURSE_RUN_DIR"] = str(Path(_scratch) / "run")
 os.environ["COURSE_OUTBOX"] = str(Path(_scratch) / "outbox")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# The offline guard: every process of the run records connections beyond 127.0.0.1.
+OFFLINE_DIR = Path(__file__).resolve().parent / "tests" / "offline"
+# A run started inside another (lesson 11 runs pytest in a child) records into the same file.
+os.environ.setdefault("COURSE_OFFLINE_RECORD", str(Path(_scratch) / "offline-attempts.jsonl"))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(OFFLINE_DIR), os.environ.get("PYTHONPATH")]))
+sys.path.insert(0, str(OFFLINE_DIR))
+import offline_guard  # noqa: E402 - needs the path above
+
+offline_guard.install()
 
 
 @pytest.fixture
@@ -85,10 +98,13 @@ def pytest_sessionfinish(session):
     leaks = [f"still registered: {entry}" for entry in registered_servers()]
     leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
               for entry in server_history() if port_is_listening(entry["port"])]
+    leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
+              for entry in offline_guard.attempts(os.environ["COURSE_OFFLINE_RECORD"])]
     if leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.section("course servers left running", red=True)
+            reporter.section("course servers left running, or connections beyond 127.0.0.1",
+                             red=True)
             for leak in leaks:
                 reporter.write_line(leak)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
