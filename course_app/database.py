@@ -103,9 +103,16 @@ def database_settings() -> DatabaseSettings:
     return DatabaseSettings(os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL)
 
 
+def resolve(app: FastAPI, dependency):
+    """What the no-argument `dependency` gives for `app`: its override in
+    `app.dependency_overrides` if it has one, else the dependency itself. For a lifespan, which
+    runs outside any request and so cannot use `Depends`."""
+    return app.dependency_overrides.get(dependency, dependency)()
+
+
 def settings_for(app: FastAPI) -> DatabaseSettings:
     """The settings `app` uses: its override of `database_settings`, if any, else the default."""
-    return app.dependency_overrides.get(database_settings, database_settings)()
+    return resolve(app, database_settings)
 
 
 def connection_name(url: str) -> str:

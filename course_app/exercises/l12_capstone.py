@@ -10,7 +10,7 @@ import httpx
 
 from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.fake_upstream import build_upstream
-from course_app.lessons.l12_capstone import SECTION_PATHS
+from course_app.lessons.l12_capstone import SECTION_PATHS, service_routes
 from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server, free_port
 from course_app.solutions import l12_capstone as solutions
@@ -37,8 +37,7 @@ class CountingSemaphore(asyncio.Semaphore):
 async def check_fetch_with_events(fetch_with_events) -> str:
     # One fake service behind all four names, so its counters see every call.
     upstream = build_upstream(latency=LATENCY)
-    mounts = {f"http://{name}": httpx.ASGITransport(app=upstream) for name in SECTIONS}
-    bases = {name: f"http://{name}" for name in SECTIONS}
+    mounts, bases = service_routes({name: upstream for name in SECTIONS})
     limit = CountingSemaphore(10)
     async with httpx.AsyncClient(mounts=mounts) as client, LoopLagMonitor() as lag:
         started = time.perf_counter()

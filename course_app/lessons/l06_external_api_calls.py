@@ -21,8 +21,8 @@ from typing import Annotated, Literal
 import httpx
 from fastapi import Depends, FastAPI, HTTPException, Request
 
-UPSTREAM_APP = "course_app.fake_upstream:upstream_app"
-"""The fake upstream as an importable app, for `Server(UPSTREAM_APP)` (a child process)."""
+from course_app.fake_upstream import UPSTREAM_APP  # noqa: F401 - the notebook uses lesson.UPSTREAM_APP
+
 UPSTREAM_TIMEOUT = httpx.Timeout(1.0, connect=0.5)
 """Our explicit limits for the weather service, in seconds: 0.5 to connect, 1.0 for the rest."""
 RETRY_ATTEMPTS = 3

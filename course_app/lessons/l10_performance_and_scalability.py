@@ -24,6 +24,7 @@ from typing import Annotated
 import httpx
 from fastapi import FastAPI, HTTPException, Query, Request
 
+from course_app.fake_upstream import UPSTREAM_APP
 from course_app.load import LoadResult, generate_load
 from course_app.server import Server
 
@@ -32,7 +33,6 @@ WAIT_SECONDS = 0.2
 
 SCENARIO_APP = "course_app.lessons.l10_performance_and_scalability:scenario_app"
 CALLER_APP = "course_app.lessons.l10_performance_and_scalability:caller_app"
-UPSTREAM_APP = "course_app.fake_upstream:upstream_app"
 
 # --- the scenarios -----------------------------------------------------------------------------
 

@@ -26,16 +26,18 @@ import time
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import BackgroundTasks, FastAPI, HTTPException, Path, Query, Request
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from tortoise import fields
 from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.models import Model
 
-from course_app.database import tortoise_config
-from course_app.fake_upstream import build_upstream
+from course_app.database import resolve, tortoise_config
+from course_app.fake_upstream import UPSTREAM_APP, build_upstream
 from course_app.lessons.l09_limits_of_async import count_primes, new_process_pool, warm_up
 from course_app.load import MAX_REQUESTS, LoadResult, generate_load
 from course_app.loop_lag import LoopLagMonitor
@@ -51,6 +53,9 @@ SECTION_PATHS = {
 
 MODELS = ["course_app.lessons.l12_capstone"]
 """The Tortoise modules of the capstone's database (its one model, `Snapshot`)."""
+
+TEST_FOLDER = Path(__file__).resolve().parents[2] / "tests" / "lessons" / "l12"
+"""Where the capstone's own tests live."""
 
 RANKING_WORK = 120_000
 """How much CPU work ranking the flights takes: `count_primes(RANKING_WORK)`."""
@@ -105,8 +110,17 @@ def dashboard_settings() -> DashboardSettings:
         database_url=os.environ.get("COURSE_DATABASE_URL") or "sqlite://:memory:")
 
 
-def _settings_for(app: FastAPI) -> DashboardSettings:
-    return app.dependency_overrides.get(dashboard_settings, dashboard_settings)()
+def service_routes(services: Mapping[str, Any]) -> tuple[dict, dict[str, str]]:
+    """How one shared client reaches `services` (name → base URL, or ASGI app).
+
+    Returns `(mounts, bases)`: `httpx.AsyncClient(mounts=...)` transports that call each ASGI
+    app in-process at `http://{name}`, and name → the base URL to put in front of a path.
+    """
+    mounts = {f"http://{name}": httpx.ASGITransport(app=target)
+              for name, target in services.items() if not isinstance(target, str)}
+    bases = {name: target if isinstance(target, str) else f"http://{name}"
+             for name, target in services.items()}
+    return mounts, bases
 
 
 def rank_flights(flights: list[dict], work: int = RANKING_WORK) -> list[dict]:
@@ -123,15 +137,12 @@ async def dashboard_lifespan(app: FastAPI):
     Raises:
         RuntimeError: when no upstream service is configured (`COURSE_UPSTREAM_URL`).
     """
-    settings = _settings_for(app)
+    settings = resolve(app, dashboard_settings)
     missing = [name for name in SECTION_PATHS if name not in settings.services]
     if missing:
         raise RuntimeError(f"no upstream service configured for {', '.join(missing)}: set "
                            "COURSE_UPSTREAM_URL, or override dashboard_settings")
-    mounts = {f"http://{name}": httpx.ASGITransport(app=target)
-              for name, target in settings.services.items() if not isinstance(target, str)}
-    bases = {name: target if isinstance(target, str) else f"http://{name}"
-             for name, target in settings.services.items()}
+    mounts, bases = service_routes(settings.services)
     timeout = httpx.Timeout(settings.timeout, connect=0.5)
     with new_process_pool(workers=1) as pool:
         await warm_up(pool, workers=1)
@@ -235,8 +246,8 @@ async def refresh(state, city: str, currency: str) -> None:
         state.refreshing.discard((city.casefold(), currency))
 
 
-City = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^\p{L}[\p{L} .'-]*$",
-                           description="a city name: letters, spaces, dots, ' and -")]
+City = Annotated[str, PathParam(min_length=1, max_length=60, pattern=r"^\p{L}[\p{L} .'-]*$",
+                                description="a city name: letters, spaces, dots, ' and -")]
 Currency = Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")]
 
 
@@ -315,8 +326,8 @@ async def one_by_one_vs_gather(services: Mapping[str, Any], city: str = "Oslo"
                                ) -> tuple[Timeline, Timeline]:
     """The three sections fetched one after another, then at once, with one shared client
     calling `services` in-process. Returns the two timelines."""
-    mounts = {f"http://{name}": httpx.ASGITransport(app=app) for name, app in services.items()}
-    urls = section_urls({name: f"http://{name}" for name in services}, city, "USD")
+    mounts, bases = service_routes(services)
+    urls = section_urls(bases, city, "USD")
     limit = asyncio.Semaphore(10)
     sequential, together = Timeline("one after another"), Timeline("asyncio.gather")
     async with httpx.AsyncClient(mounts=mounts) as client:
@@ -341,7 +352,6 @@ async def loop_lag_while_ranking(inline: bool, flights: int = 30) -> float:
 
 
 DASHBOARD_APP = "course_app.lessons.l12_capstone:dashboard_app"
-UPSTREAM_APP = "course_app.fake_upstream:upstream_app"
 
 
 async def load_test(requests: int = 40, concurrency: int = 10, cache_seconds: float = 0.0
