@@ -10,7 +10,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_FLAGS := --ip=127.0.0.1 $(ROOT_FLAG) \
 	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-.PHONY: setup lab test lint notebooks lessons requirements clean
+.PHONY: setup lab test test-latest lint notebooks lessons requirements clean
 
 setup: $(STAMP)
 
@@ -26,10 +26,31 @@ $(STAMP): requirements.txt
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
+# Every unit test, then every notebook under strict nbval, one pytest run.
+PYTEST_ALL := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg \
+	--nbval-cell-timeout=120 tests notebooks
+
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg \
-		--nbval-cell-timeout=120 tests notebooks
+	$(BIN)/python $(PYTEST_ALL)
+
+# Early warning on new releases: the newest release of every dependency (requirements.in, and
+# whatever they need) in a copy of the course (.latest/, with a .venv of its own), then the whole
+# suite there. It starts with the packages whose newest release differs from the pin in
+# requirements.txt; notebook 00's set-up check then reports them too. Needs the package index.
+LATEST := .latest
+
+test-latest:
+	rm -rf $(LATEST)
+	mkdir $(LATEST)
+	tar --exclude=./.git --exclude=./.venv --exclude=./$(LATEST) -cf - . | tar -xf - -C $(LATEST)
+	$(PYTHON) -m venv $(LATEST)/.venv
+	cd $(LATEST) && .venv/bin/python -m pip install --quiet --upgrade pip
+	cd $(LATEST) && .venv/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
+		-r requirements.in
+	cd $(LATEST) && .venv/bin/python .ci/newer_releases.py requirements.txt
+	cd $(LATEST) && .venv/bin/ruff check .
+	cd $(LATEST) && .venv/bin/python $(PYTEST_ALL)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -48,4 +69,4 @@ requirements: setup
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(LATEST)

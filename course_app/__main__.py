@@ -41,7 +41,7 @@ def serve(target: str | None, port: int | None) -> int:
     import uvicorn
     from uvicorn.importer import ImportFromStringError, import_from_string
 
-    from course_app.server import HOST, free_port
+    from course_app.server import HOST, free_port, port_is_listening
 
     hint = "run `python -m course_app serve` without an argument to list the lesson apps"
     if ":" not in target:
@@ -56,6 +56,10 @@ def serve(target: str | None, port: int | None) -> int:
         print(f"problem: {target} is a {type(app).__name__}, not an ASGI app; {hint}")
         return 2
 
+    if port is not None and port_is_listening(port):
+        print(f"problem: port {port} is already in use on {HOST} (another server is running); "
+              "leave out --port to get a free one, or stop the other server")
+        return 2
     chosen = port or free_port()
     print(f"Serving {target}: open http://{HOST}:{chosen}/docs (Ctrl+C stops it)", flush=True)
     uvicorn.run(target, host=HOST, port=chosen)

@@ -30,6 +30,20 @@ def test_serve_refuses_what_it_cannot_serve_before_printing_an_address(capsys):
     assert "Serving" not in out
 
 
+def test_serve_refuses_a_port_that_is_taken_before_printing_an_address(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "course_app.lessons.l00_start_here:hello_app",
+                     "--port", str(port)]) == 2
+    out = capsys.readouterr().out
+    assert f"problem: port {port} is already in use" in out
+    assert "leave out --port" in out and "Serving" not in out
+
+
 def test_serve_refuses_a_port_out_of_range(capsys):
     import pytest
 

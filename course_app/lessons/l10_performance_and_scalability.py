@@ -8,7 +8,7 @@ Scenario apps, all importable so a server process can load them:
 
 - `scenario_app`: `/hello` (trivial), `/async-io` (`async def` + an awaited 0.2 s wait),
   `/def-blocking` (`def` + a blocking 0.2 s wait, run in the threadpool), `/async-blocking`
-  (`async def` + a blocking 0.2 s wait: the mistake).
+  (`async def` + a blocking 0.2 s wait: the mistake), `/worker` (the answering process's id).
 - `caller_app`: calls the fake upstream (`COURSE_UPSTREAM_URL`) with one shared client or a
   client per request, and fans out to it with or without a semaphore.
 """
@@ -64,6 +64,12 @@ async def async_blocking() -> dict[str, float]:
     """`async def` + blocking I/O: the mistake; the event loop serves one request at a time."""
     time.sleep(WAIT_SECONDS)
     return {"waited": WAIT_SECONDS}
+
+
+@scenario_app.get("/worker")
+async def worker() -> dict[str, int]:
+    """Which worker process answered: its process id. Shows where a connection's requests go."""
+    return {"pid": os.getpid()}
 
 
 SCENARIOS = {
