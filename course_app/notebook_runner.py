@@ -37,11 +37,18 @@ def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
     )
 
 
-def execute(path: Path, times: int = 1) -> nbformat.NotebookNode:
-    """Run every cell of the notebook at `path` `times` times in one fresh kernel.
+def execute(path: Path, times: int = 1, cells: list[int] | None = None) -> nbformat.NotebookNode:
+    """Run the cells of the notebook at `path` `times` times in one fresh kernel.
+
+    Args:
+        path: the notebook (`.ipynb`).
+        times: how many times the cells run, one after another, in the same kernel.
+        cells: indices (0-based, among all cells) of the cells to run, in this order; every cell
+            when None. The other cells keep their stored outputs.
 
     Returns the notebook with the outputs of the last run. Running twice in one kernel is how
-    the tests make sure that "Run all" can be repeated without a restart.
+    the tests make sure that "Run all" can be repeated without a restart; running a few cells
+    is how they act out a learner who restarted the kernel in the middle of a lesson.
 
     Raises:
         nbclient.exceptions.CellExecutionError: when a cell raises; the message names the cell.
@@ -56,8 +63,8 @@ def execute(path: Path, times: int = 1) -> nbformat.NotebookNode:
             with client.setup_kernel():
                 for _ in range(times):
                     client.execution_count = 0
-                    for index, cell in enumerate(notebook.cells):
-                        client.execute_cell(cell, index)
+                    for index in range(len(notebook.cells)) if cells is None else cells:
+                        client.execute_cell(notebook.cells[index], index)
         finally:
             if previous is None:
                 os.environ.pop(PROGRESS_ENV_VAR, None)

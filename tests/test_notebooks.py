@@ -1,5 +1,6 @@
 """Checks on the lesson notebooks beyond nbval's output comparison."""
 
+import configparser
 import re
 from pathlib import Path
 
@@ -58,3 +59,84 @@ def test_title_matches_the_lesson_list(path):
 def test_run_all_twice_in_one_kernel(path):
     """A learner can press "Run all" again without restarting the kernel."""
     execute(path, times=2)  # raises CellExecutionError, naming the cell, on any error
+
+
+# --- a learner who restarts the kernel in the middle of a lesson ------------------------------
+
+SET_UP_MARK = "# Set-up"
+"""The first line of every cell a learner runs again after restarting the kernel."""
+
+SANITIZE = configparser.ConfigParser(interpolation=None)
+SANITIZE.read(Path(__file__).resolve().parent / "sanitize.cfg")
+
+
+def _sanitized(text: str) -> str:
+    """`text` with what varies between runs rewritten, as nbval does with `tests/sanitize.cfg`."""
+    for rule in SANITIZE.sections():
+        text = re.sub(SANITIZE[rule]["regex"], SANITIZE[rule]["replace"], text)
+    return text
+
+
+def _what_a_reader_sees(cell) -> tuple[str, str, list[str]]:
+    """(stdout, stderr, each result's plain text) of a code cell, streams joined as nbval does."""
+    streams = {"stdout": "", "stderr": ""}
+    results = []
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            streams[output.name] += output.text
+        elif output.output_type == "error":
+            results.append(f"{output.ename}: {output.evalue}")
+        else:
+            results.append(output.get("data", {}).get("text/plain", ""))
+    return (_sanitized(streams["stdout"]), _sanitized(streams["stderr"]),
+            [_sanitized(text) for text in results])
+
+
+def _sections(notebook) -> list[tuple[str, list[int]]]:
+    """Each numbered section (`## 4.2 ...`) as (its number, the indices of its cells)."""
+    found: list[tuple[str, list[int]]] = []
+    for index, cell in enumerate(notebook.cells):
+        heading = re.search(r"^## (\S+)", cell.source, flags=re.MULTILINE) \
+            if cell.cell_type == "markdown" else None
+        if heading:
+            found.append((heading[1], []))
+        if found:
+            found[-1][1].append(index)
+    return [(number, cells) for number, cells in found if re.fullmatch(r"\d+\.\d+", number)]
+
+
+def _restart_cases():
+    """The last numbered section with code of every notebook, and every section with an
+    exercise check: the places a learner is most likely to come back to after a restart."""
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        sections = [(number, cells) for number, cells in _sections(notebook)
+                    if any(notebook.cells[i].cell_type == "code" for i in cells)]
+        chosen = {sections[-1][0]} | {
+            number for number, cells in sections
+            if any("await check(" in notebook.cells[i].source for i in cells)}
+        for number, _ in sections:
+            if number in chosen:
+                yield pytest.param(path, number, id=f"{path.stem[:2]}-section-{number}")
+
+
+@pytest.mark.parametrize(("path", "number"), list(_restart_cases()))
+def test_a_section_runs_after_a_restart_and_its_set_up_cells(path, number):
+    """Restart the kernel, run the cells marked `# Set-up` above the section, then the section
+    (the last one runs on to the end of the notebook): no error, and the same output as the
+    stored run, once `tests/sanitize.cfg` has rewritten what varies."""
+    notebook = nbformat.read(path, as_version=4)
+    sections = _sections(notebook)
+    (position,) = [i for i, (name, _) in enumerate(sections) if name == number]
+    section = sections[position][1]
+    if position == len(sections) - 1:
+        section = list(range(section[0], len(notebook.cells)))
+    code = [i for i in section if notebook.cells[i].cell_type == "code"]
+    set_up = [i for i, cell in enumerate(notebook.cells[:section[0]])
+              if cell.cell_type == "code" and cell.source.startswith(SET_UP_MARK)]
+    ran = execute(path, cells=set_up + code)  # raises CellExecutionError, naming the cell
+    for i in code:
+        if "NBVAL_IGNORE_OUTPUT" in notebook.cells[i].source:
+            continue
+        assert _what_a_reader_sees(ran.cells[i]) == _what_a_reader_sees(notebook.cells[i]), (
+            f"cell {i} of section {number} shows something else after a restart")

@@ -36,6 +36,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from course_app.database import (
+    DEFAULT_DATABASE_URL,
     Author,
     Book,
     DatabaseSettings,
@@ -324,14 +325,22 @@ async def titles_by_author_prefetched() -> dict[str, list[str]]:
     return {author.name: [book.title for book in author.books] for author in authors}
 
 
-async def query_counts() -> dict[str, tuple[int, dict[str, list[str]]]]:
-    """Each way of reading titles by author: (number of SQL statements, the result)."""
+async def query_counts(
+    url: str = DEFAULT_DATABASE_URL,
+) -> dict[str, tuple[int, dict[str, list[str]]]]:
+    """Each way of reading titles by author: (number of SQL statements, the result).
+
+    Runs on a private database at `url` holding only the sample library (`SAMPLE_LIBRARY`, 4
+    authors), so the counts do not depend on what earlier cells added to the lesson's database.
+    """
     counts = {}
-    for name, way in (("one query per author", titles_by_author_n_plus_1),
-                      ("prefetch_related", titles_by_author_prefetched)):
-        with count_queries() as log:
-            result = await way()
-        counts[name] = (log.count, result)
+    async with fresh_database(url):
+        await add_sample_library()
+        for name, way in (("one query per author", titles_by_author_n_plus_1),
+                          ("prefetch_related", titles_by_author_prefetched)):
+            with count_queries() as log:
+                result = await way()
+            counts[name] = (log.count, result)
     return counts
 
 

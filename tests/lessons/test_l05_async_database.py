@@ -136,9 +136,8 @@ async def test_a_transaction_leaves_nothing_of_a_failed_write(library):
     assert atomic["after"] == atomic["before"]
 
 
-async def test_prefetch_related_turns_one_query_per_author_into_two(library):
-    await add_sample_library()
-    counts = await lesson.query_counts()
+async def test_prefetch_related_turns_one_query_per_author_into_two(database_url):
+    counts = await lesson.query_counts(database_url)
     n_plus_1, naive = counts["one query per author"]
     two, prefetched = counts["prefetch_related"]
     assert naive == prefetched == {name: titles for name, titles in SAMPLE_LIBRARY.items()}
