@@ -608,7 +608,8 @@ def interrupting_a_cell():
         manager.shutdown_kernel(now=True)
     assert sleeping[0] == "KeyboardInterrupt" and sleeping[1] < 1.5, sleeping
     # ipykernel issue #881: the awaiting cell ignores the interrupt until the next request.
-    assert awaiting[0] == "CancelledError" and awaiting[1] > 1.9, awaiting
+    assert awaiting[0] == "CancelledError" and awaiting[1] > 1.9, (
+        f"{awaiting}: has ipykernel fixed issue #881? Then the stop-button entry needs rewording")
 
 
 @reproduces("`Running as root is not recommended. Use --allow-root to bypass.`")

@@ -18,10 +18,11 @@ EXPECTED_BODY = {"message": "Hello, Ada!"}
           solution=solutions.greeting_body_for_ada)
 def check_greeting_body(answer) -> str:
     if isinstance(answer, httpx.Response):
-        raise Hint("that is the whole `Response` object: pass its body, `response.json()`.")
+        raise Hint("that is the whole `Response` object: pass its JSON body, "
+                   "`(await client.get(...)).json()`.")
     if isinstance(answer, str):
         raise Hint(f"you passed the text {answer!r}; pass the JSON body as a dict, "
-                   "`response.json()`.")
+                   "`.json()` of the response.")
     if not isinstance(answer, dict):
         raise Hint(f"expected the JSON body (a dict), got {type(answer).__name__}.")
     if answer != EXPECTED_BODY:
