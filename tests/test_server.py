@@ -141,9 +141,14 @@ async def test_open_server_replaces_the_previous_one_with_the_same_name():
 
 @pytest.mark.parametrize("app", ["course_app.fake_upstream:upstream_app", "object"])
 async def test_a_start_that_is_cancelled_leaves_no_server(app):
-    from course_app.fake_upstream import build_upstream
+    from contextlib import asynccontextmanager
 
-    server = Server(build_upstream() if app == "object" else app, access_log=False)
+    @asynccontextmanager
+    async def slow_start(_app):
+        await asyncio.sleep(1)  # the start is still under way when it is cancelled
+        yield
+
+    server = Server(FastAPI(lifespan=slow_start) if app == "object" else app, access_log=False)
     task = asyncio.create_task(server.__aenter__())
     await asyncio.sleep(0)  # the start runs up to its first wait for the server to listen
     assert server._process is not None or server._thread is not None
