@@ -3,41 +3,26 @@
 Usage: python .ci/newer_releases.py requirements.txt
 
 Run with the interpreter of the environment to compare (`make test-latest` runs it in
-`.venv-latest`, where pip installed the newest release of everything). Prints one line per
+`.latest/.venv`, where pip installed the newest release of everything). The pins are read, and
+names compared, as `python -m course_app doctor` does. Prints one line per
 package, `name  pinned -> installed`, then packages installed but not pinned. Exits 0: a
 difference is information, and the test run that follows says whether it matters.
 """
 
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
-PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;#]+)")
-
-
-def canonical(name: str) -> str:
-    """The name as PyPI compares names (PEP 503): lower case, runs of -_. as one dash."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pins(path: Path) -> dict[str, str]:
-    """`{canonical name: version}` for every `name==version` line of a pip-compile output."""
-    found = {}
-    for line in path.read_text().splitlines():
-        match = PIN.match(line.strip())
-        if match:
-            found[canonical(match[1])] = match[2]
-    return found
+from course_app.doctor import canonical_name, pinned_versions
 
 
 def installed() -> dict[str, str]:
     """`{canonical name: version}` for every distribution in this interpreter's environment."""
-    return {canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    return {canonical_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
 
 
 def main(path: str) -> None:
-    pinned, now = pins(Path(path)), installed()
+    pinned, now = pinned_versions(Path(path)), installed()
     changed = sorted(n for n in pinned if n in now and now[n] != pinned[n])
     print(f"{len(changed)} of {len(pinned)} pinned packages have a newer (or other) release"
           + (":" if changed else "."))

@@ -21,7 +21,8 @@ BEHAVIOUR_PACKAGES = ("anyio", "starlette", "pydantic", "ipykernel")
 FIX = "run `make clean` and then `make lab`, which rebuilds .venv from requirements.txt"
 
 
-def _normalise(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """A package name as PyPI compares names (PEP 503): lower case, runs of `-_.` as one `-`."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -31,7 +32,7 @@ def pinned_versions(requirements: Path) -> dict[str, str]:
     for line in requirements.read_text(encoding="utf-8").splitlines():
         match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)", line.strip())
         if match:
-            pins[_normalise(match.group(1))] = match.group(2)
+            pins[canonical_name(match.group(1))] = match.group(2)
     return pins
 
 
@@ -41,7 +42,7 @@ def direct_dependencies(requirements_in: Path) -> list[str]:
     for line in requirements_in.read_text(encoding="utf-8").splitlines():
         line = line.split("#")[0].strip()
         if line and not line.startswith("-"):
-            names.append(_normalise(re.split(r"[<>=!~\[; ]", line)[0]))
+            names.append(canonical_name(re.split(r"[<>=!~\[; ]", line)[0]))
     return names
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -35,6 +36,21 @@ def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
         record_timing=False,  # no per-cell timestamps in the stored notebook: clean diffs
         resources={"metadata": {"path": str(folder)}},
     )
+
+
+def numbered_sections(notebook: nbformat.NotebookNode) -> list[tuple[str, list[int]]]:
+    """Each numbered section of a lesson notebook, in order: (its number, such as "4.2", and the
+    indices of its cells, from its `## 4.2 ...` heading up to the next `## ` heading). Cells before
+    the first numbered section, and unnumbered ones such as `## Recap`, belong to none."""
+    found: list[tuple[str, list[int]]] = []
+    for index, cell in enumerate(notebook.cells):
+        heading = re.search(r"^## (\S+)", cell.source, flags=re.MULTILINE) \
+            if cell.cell_type == "markdown" else None
+        if heading:
+            found.append((heading[1], []))
+        if found:
+            found[-1][1].append(index)
+    return [(number, cells) for number, cells in found if re.fullmatch(r"\d+\.\d+", number)]
 
 
 def execute(path: Path, times: int = 1, cells: list[int] | None = None) -> nbformat.NotebookNode:

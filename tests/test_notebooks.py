@@ -9,7 +9,7 @@ import pytest
 
 from course_app.check import HINT_MARK
 from course_app.lesson_list import LESSONS
-from course_app.notebook_runner import execute
+from course_app.notebook_runner import execute, numbered_sections
 from course_app.pitfall import PREFIX
 from course_app.server import LOG_PREFIX
 
@@ -92,25 +92,12 @@ def _what_a_reader_sees(cell) -> tuple[str, str, list[str]]:
             [_sanitized(text) for text in results])
 
 
-def _sections(notebook) -> list[tuple[str, list[int]]]:
-    """Each numbered section (`## 4.2 ...`) as (its number, the indices of its cells)."""
-    found: list[tuple[str, list[int]]] = []
-    for index, cell in enumerate(notebook.cells):
-        heading = re.search(r"^## (\S+)", cell.source, flags=re.MULTILINE) \
-            if cell.cell_type == "markdown" else None
-        if heading:
-            found.append((heading[1], []))
-        if found:
-            found[-1][1].append(index)
-    return [(number, cells) for number, cells in found if re.fullmatch(r"\d+\.\d+", number)]
-
-
 def _restart_cases():
     """The last numbered section with code of every notebook, and every section with an
     exercise check: the places a learner is most likely to come back to after a restart."""
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
-        sections = [(number, cells) for number, cells in _sections(notebook)
+        sections = [(number, cells) for number, cells in numbered_sections(notebook)
                     if any(notebook.cells[i].cell_type == "code" for i in cells)]
         chosen = {sections[-1][0]} | {
             number for number, cells in sections
@@ -126,7 +113,7 @@ def test_a_section_runs_after_a_restart_and_its_set_up_cells(path, number):
     (the last one runs on to the end of the notebook): no error, and the same output as the
     stored run, once `tests/sanitize.cfg` has rewritten what varies."""
     notebook = nbformat.read(path, as_version=4)
-    sections = _sections(notebook)
+    sections = numbered_sections(notebook)
     (position,) = [i for i, (name, _) in enumerate(sections) if name == number]
     section = sections[position][1]
     if position == len(sections) - 1:

@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from course_app.check import exercises
 from course_app.client import AppClient
 from course_app.lesson_list import LESSONS
+from course_app.notebook_runner import numbered_sections
 from course_app.pitfall import describe, pitfall
 from course_app.server import Server, free_port, port_is_listening
 
@@ -137,9 +138,8 @@ def _shown_in(title: str) -> str:
 
 def _section_headings(number: int) -> set[str]:
     (lesson,) = [item for item in LESSONS if item.number == number]
-    cells = nbformat.read(ROOT / "notebooks" / lesson.notebook, as_version=4).cells
-    return {match[1] for cell in cells if cell.cell_type == "markdown"
-            for match in re.finditer(r"^## (\d+\.\d+) ", cell.source, flags=re.MULTILINE)}
+    notebook = nbformat.read(ROOT / "notebooks" / lesson.notebook, as_version=4)
+    return {number for number, _ in numbered_sections(notebook)}
 
 
 @pytest.mark.parametrize("title", ENTRIES)
@@ -407,8 +407,9 @@ async def one_shared_client_as_the_load_generator():
         shared = await shared_client_round(base_url, 80)
         per_worker = await generate_load(base_url, "/async-io", requests=160, concurrency=80)
     # 80 requests that each wait 0.2 s: one round should take about 0.2 s.
-    assert not per_worker.errors and per_worker.wall_time < 1.0, per_worker.summary()
-    assert shared > 2 * per_worker.wall_time / 2, (shared, per_worker.summary())
+    per_worker_round = per_worker.wall_time / 2  # 160 requests: two rounds of 80
+    assert not per_worker.errors and per_worker_round < 0.5, per_worker.summary()
+    assert shared > 2 * per_worker_round, (shared, per_worker.summary())
 
 
 @reproduces("`RuntimeError: No TortoiseContext is currently active`")
