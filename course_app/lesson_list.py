@@ -28,12 +28,18 @@ class Lesson:
         slug: the rest of the notebook's file name, for example "what_is_async".
         title: the lesson's goal, as in the notebook's title.
         question: the question from the source text it answers ("" when beyond the source).
+        shows: the code the lesson puts in front of the learner, in its own code cells or in
+            the `show_source` listing of an app it runs (checked by tests/test_notebook_code.py):
+            a dotted name such as "asyncio.gather" (also matched by a longer name ending in it),
+            "name(" for a call, "name=" for a keyword argument, "@name" for a decorator ending
+            in that name (such as "@.get" for `@app.get(...)`), or "async def" / "await".
     """
 
     number: int
     slug: str
     title: str
     question: str
+    shows: tuple[str, ...] = ()
 
     @property
     def notebook(self) -> str:
@@ -47,32 +53,47 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson(0, "start_here", "Start here: how this course works", ""),
+    Lesson(0, "start_here", "Start here: how this course works", "",
+           shows=("FastAPI(", "@.get")),
     Lesson(1, "what_is_async", "See what async means for a FastAPI server",
-           "What is async programming in FastAPI?"),
+           "What is async programming in FastAPI?",
+           shows=("FastAPI(", "time.sleep", "asyncio.sleep", "async def", "await")),
     Lesson(2, "async_routes", "Write async path operations and run them in-process and on a server",
-           "How do you define asynchronous routes in FastAPI?"),
+           "How do you define asynchronous routes in FastAPI?",
+           shows=("FastAPI(", "@.get", "lifespan=", "asynccontextmanager")),
     Lesson(3, "async_and_await", "Understand coroutines, await and tasks",
-           "What are async and await in Python?"),
+           "What are async and await in Python?",
+           shows=("async def", "await", "asyncio.create_task", "asyncio.gather")),
     Lesson(4, "when_to_use_async", "Choose between def and async def",
-           "When should you use asynchronous functions in FastAPI?"),
+           "When should you use asynchronous functions in FastAPI?",
+           shows=("time.sleep", "asyncio.sleep", "run_in_threadpool", "asyncio.to_thread")),
     Lesson(5, "async_database", "Query a database asynchronously with Tortoise ORM",
-           "How do you make database queries asynchronous in FastAPI?"),
+           "How do you make database queries asynchronous in FastAPI?",
+           shows=("RegisterTortoise", "in_transaction", "asyncio.gather", "prefetch_related")),
     Lesson(6, "external_api_calls", "Call other services with httpx: one client, timeouts, errors",
-           "How do you make external API calls asynchronously in FastAPI?"),
+           "How do you make external API calls asynchronously in FastAPI?",
+           shows=("httpx.AsyncClient", "httpx.Timeout", "lifespan=")),
     Lesson(7, "asyncio_gather", "Run calls concurrently with asyncio.gather, and handle failures",
-           "How do you use asyncio.gather in FastAPI?"),
+           "How do you use asyncio.gather in FastAPI?",
+           shows=("asyncio.gather", "as_completed", "return_exceptions=", "TaskGroup",
+                  "asyncio.timeout", "Semaphore")),
     Lesson(8, "background_tasks", "Run work after the response with background tasks",
-           "How do you use async background tasks in FastAPI?"),
+           "How do you use async background tasks in FastAPI?",
+           shows=("BackgroundTasks", ".add_task")),
     Lesson(9, "limits_of_async", "Know what async cannot do: CPU work, the GIL, and beyond",
-           "What are the limitations of async programming?"),
+           "What are the limitations of async programming?",
+           shows=("ProcessPoolExecutor", "run_in_executor")),
     Lesson(10, "performance_and_scalability",
            "Measure performance under load, and scale past one event loop",
-           "How do you ensure performance and scalability in FastAPI using async programming?"),
+           "How do you ensure performance and scalability in FastAPI using async programming?",
+           shows=("httpx.AsyncClient", "Semaphore")),
     Lesson(11, "testing_async_apps", "Test async FastAPI apps in-process, without flaky timing",
-           "(beyond the source text) How do you test async FastAPI apps?"),
+           "(beyond the source text) How do you test async FastAPI apps?",
+           shows=("httpx.ASGITransport", "LifespanManager", "dependency_overrides")),
     Lesson(12, "capstone", "Capstone: build a travel dashboard that uses every lesson",
-           "(beyond the source text) What does one realistic async service look like?"),
+           "(beyond the source text) What does one realistic async service look like?",
+           shows=("asynccontextmanager", "lifespan=", "@.get", "httpx.AsyncClient", "Semaphore",
+                  "asyncio.gather")),
 )
 
 

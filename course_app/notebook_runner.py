@@ -53,14 +53,95 @@ def numbered_sections(notebook: nbformat.NotebookNode) -> list[tuple[str, list[i
     return [(number, cells) for number, cells in found if re.fullmatch(r"\d+\.\d+", number)]
 
 
-def execute(path: Path, times: int = 1, cells: list[int] | None = None) -> nbformat.NotebookNode:
+SET_UP_MARK = "# Set-up"
+"""The first line of every cell a learner runs again after restarting the kernel."""
+
+
+def section_cells(notebook: nbformat.NotebookNode, number: str,
+                  to_the_end: bool = False) -> list[int]:
+    """The cells a learner runs after restarting the kernel to come back to section `number`:
+    every `# Set-up` code cell above it, then the section's code cells (on to the notebook's
+    last cell when `to_the_end`).
+
+    Raises:
+        KeyError: when the notebook has no numbered section `number` (such as "7.5").
+    """
+    sections = dict(numbered_sections(notebook))
+    if number not in sections:
+        raise KeyError(f"no section {number} in this notebook; it has {list(sections)}")
+    section = sections[number]
+    if to_the_end:
+        section = list(range(section[0], len(notebook.cells)))
+    set_up = [i for i, cell in enumerate(notebook.cells[:section[0]])
+              if cell.cell_type == "code" and cell.source.startswith(SET_UP_MARK)]
+    return set_up + [i for i in section if notebook.cells[i].cell_type == "code"]
+
+
+def apply_edits(notebook: nbformat.NotebookNode, edits: dict[str, str],
+                cells: list[int] | None = None) -> None:
+    """Change the notebook's code the way a learner would, in place: each `old` text becomes
+    `new` (plain text, not a pattern), among the code cells `cells` (all when None).
+
+    Raises:
+        ValueError: when an `old` text is not found exactly once there, so a test that edits a
+            number that has moved or been renamed fails loudly instead of testing nothing.
+    """
+    chosen = range(len(notebook.cells)) if cells is None else cells
+    code = [i for i in chosen if notebook.cells[i].cell_type == "code"]
+    for old, new in edits.items():
+        found = [i for i in code if old in notebook.cells[i].source]
+        count = sum(notebook.cells[i].source.count(old) for i in found)
+        if count != 1:
+            raise ValueError(f"{old!r} occurs {count} times in the chosen cells, not once")
+        notebook.cells[found[0]].source = notebook.cells[found[0]].source.replace(old, new)
+
+
+def rerun_section(path: Path, number: str, edits: dict[str, str] | None = None,
+                  to_the_end: bool = False) -> nbformat.NotebookNode:
+    """Act out a learner who changes a section's code and runs it again: in a fresh kernel, run
+    the `# Set-up` cells above section `number` and then the section, with `edits` applied to
+    their source first (see `apply_edits`).
+
+    Returns the notebook with the new outputs in the cells that ran (`section_cells`).
+
+    Raises:
+        KeyError: for a section the notebook does not have.
+        ValueError: for an edit whose old text is not found exactly once in those cells.
+        nbclient.exceptions.CellExecutionError: when a cell raises.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    cells = section_cells(notebook, number, to_the_end)
+    if edits:
+        apply_edits(notebook, edits, cells)
+    return execute(path, cells=cells, notebook=notebook)
+
+
+def section_text(notebook: nbformat.NotebookNode, number: str) -> str:
+    """The plain text a reader sees under the code cells of section `number` (streams and
+    plain-text results, joined): what an edit-and-rerun test reads its effect from."""
+    texts = []
+    for index in dict(numbered_sections(notebook))[number]:
+        cell = notebook.cells[index]
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif output.output_type == "error":
+                texts.append(f"{output.ename}: {output.evalue}")
+            else:
+                texts.append(output.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
+
+
+def execute(path: Path, times: int = 1, cells: list[int] | None = None,
+            notebook: nbformat.NotebookNode | None = None) -> nbformat.NotebookNode:
     """Run the cells of the notebook at `path` `times` times in one fresh kernel.
 
     Args:
-        path: the notebook (`.ipynb`).
+        path: the notebook (`.ipynb`); its folder is the kernel's working directory.
         times: how many times the cells run, one after another, in the same kernel.
         cells: indices (0-based, among all cells) of the cells to run, in this order; every cell
             when None. The other cells keep their stored outputs.
+        notebook: the notebook to run instead of the one read from `path` (an edited copy).
 
     Returns the notebook with the outputs of the last run. Running twice in one kernel is how
     the tests make sure that "Run all" can be repeated without a restart; running a few cells
@@ -70,7 +151,8 @@ def execute(path: Path, times: int = 1, cells: list[int] | None = None) -> nbfor
         nbclient.exceptions.CellExecutionError: when a cell raises; the message names the cell.
         nbclient.exceptions.CellTimeoutError: when a cell runs longer than `CELL_TIMEOUT`.
     """
-    notebook = nbformat.read(path, as_version=4)
+    if notebook is None:
+        notebook = nbformat.read(path, as_version=4)
     client = _client(notebook, path.parent.resolve())
     with tempfile.TemporaryDirectory() as scratch:
         previous = os.environ.get(PROGRESS_ENV_VAR)

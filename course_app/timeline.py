@@ -28,9 +28,22 @@ SECONDS_FORMAT = "{:.2f} s"
 """How every duration is printed; tests/sanitize.cfg rewrites exactly this shape."""
 
 
+MILLISECONDS_FORMAT = "{:.1f} ms"
+"""How short times (a handler's time, loop lag) are printed; tests/sanitize.cfg rewrites it."""
+
+
 def seconds(value: float) -> str:
-    """Format a duration in seconds the course's one way, for example `0.30 s`."""
+    """Format a duration in seconds the course's one way, for example `0.30 s`.
+
+    For the wall time of a batch of requests or calls; short times use `ms`."""
     return SECONDS_FORMAT.format(value)
+
+
+def ms(value: float) -> str:
+    """Format a duration given in **seconds** as milliseconds, for example `ms(0.0123)` gives
+    `12.3 ms`: for one handler's time or the event loop's lag, which `seconds` would show as
+    0.00 s."""
+    return MILLISECONDS_FORMAT.format(value * 1000)
 
 
 @dataclass(frozen=True)

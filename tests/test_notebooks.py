@@ -9,7 +9,7 @@ import pytest
 
 from course_app.check import HINT_MARK
 from course_app.lesson_list import LESSONS
-from course_app.notebook_runner import execute, numbered_sections
+from course_app.notebook_runner import execute, numbered_sections, section_cells
 from course_app.pitfall import PREFIX
 from course_app.server import LOG_PREFIX
 
@@ -63,9 +63,6 @@ def test_run_all_twice_in_one_kernel(path):
 
 # --- a learner who restarts the kernel in the middle of a lesson ------------------------------
 
-SET_UP_MARK = "# Set-up"
-"""The first line of every cell a learner runs again after restarting the kernel."""
-
 SANITIZE = configparser.ConfigParser(interpolation=None)
 SANITIZE.read(Path(__file__).resolve().parent / "sanitize.cfg")
 
@@ -114,15 +111,12 @@ def test_a_section_runs_after_a_restart_and_its_set_up_cells(path, number):
     stored run, once `tests/sanitize.cfg` has rewritten what varies."""
     notebook = nbformat.read(path, as_version=4)
     sections = numbered_sections(notebook)
-    (position,) = [i for i, (name, _) in enumerate(sections) if name == number]
-    section = sections[position][1]
-    if position == len(sections) - 1:
-        section = list(range(section[0], len(notebook.cells)))
-    code = [i for i in section if notebook.cells[i].cell_type == "code"]
-    set_up = [i for i, cell in enumerate(notebook.cells[:section[0]])
-              if cell.cell_type == "code" and cell.source.startswith(SET_UP_MARK)]
-    ran = execute(path, cells=set_up + code)  # raises CellExecutionError, naming the cell
-    for i in code:
+    start = dict(sections)[number][0]
+    cells = section_cells(notebook, number, to_the_end=sections[-1][0] == number)
+    ran = execute(path, cells=cells)  # raises CellExecutionError, naming the cell
+    for i in cells:
+        if i < start:
+            continue  # a set-up cell above the section
         if "NBVAL_IGNORE_OUTPUT" in notebook.cells[i].source:
             continue
         assert _what_a_reader_sees(ran.cells[i]) == _what_a_reader_sees(notebook.cells[i]), (

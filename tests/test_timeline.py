@@ -86,3 +86,11 @@ def test_figure_has_one_panel_per_timeline_with_one_bar_per_span():
 def test_seconds_format():
     assert seconds(0.3) == "0.30 s"
     assert seconds(12.345) == "12.35 s"
+
+
+def test_ms_prints_seconds_as_milliseconds_in_one_format():
+    from course_app.timeline import ms
+
+    assert ms(0.0123) == "12.3 ms"
+    assert ms(0) == "0.0 ms"
+    assert ms(1.5) == "1500.0 ms"

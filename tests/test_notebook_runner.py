@@ -1,0 +1,46 @@
+"""The notebook runner acts out a learner: edit a section's code, run it again after set-up."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from course_app.notebook_runner import apply_edits, rerun_section, section_cells, section_text
+
+
+def _lesson(folder):
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# 99 · A lesson"),
+        new_code_cell("# Set-up\nbase = 10"),
+        new_markdown_cell("## 9.1 First"),
+        new_code_cell("print('first', base)"),
+        new_markdown_cell("## 9.2 Second"),
+        new_code_cell("limit = 3\nprint('limit', limit * base)"),
+        new_markdown_cell("## Recap"),
+        new_code_cell("print('the end')"),
+    ])
+    path = folder / "99_lesson.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_section_cells_are_the_set_up_cells_then_the_section(tmp_path):
+    notebook = nbformat.read(_lesson(tmp_path), as_version=4)
+    assert section_cells(notebook, "9.2") == [1, 5]
+    assert section_cells(notebook, "9.2", to_the_end=True) == [1, 5, 7]
+    with pytest.raises(KeyError, match="no section 9.3"):
+        section_cells(notebook, "9.3")
+
+
+def test_an_edit_changes_what_the_section_prints(tmp_path):
+    path = _lesson(tmp_path)
+    assert section_text(rerun_section(path, "9.2"), "9.2") == "limit 30\n"
+    assert section_text(rerun_section(path, "9.2", {"limit = 3": "limit = 4"}), "9.2") == (
+        "limit 40\n")
+
+
+def test_an_edit_that_does_not_match_exactly_once_is_refused(tmp_path):
+    notebook = nbformat.read(_lesson(tmp_path), as_version=4)
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        apply_edits(notebook, {"limit = 5": "limit = 6"})
+    with pytest.raises(ValueError, match="occurs 3 times"):
+        apply_edits(notebook, {"print(": "print(1, "})
