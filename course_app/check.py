@@ -199,6 +199,16 @@ _KNOWN_ERRORS = {
         "`asyncio.gather` takes each coroutine as its own argument, not one list: unpack the "
         "list with `*`, as in `asyncio.gather(*coroutines)`."
     ),
+    # gather(a generator of coroutines): Python 3.11 runs the generator as an old-style
+    # coroutine ("bad yield"); 3.12+ refuses it. Either way the coroutines are never awaited.
+    "Task got bad yield": (
+        "`asyncio.gather` was given a generator (or list) of coroutines as one argument: unpack "
+        "it with `*`, as in `asyncio.gather(*(brew(name) for name in names))`."
+    ),
+    "An asyncio.Future, a coroutine or an awaitable is required": (
+        "`asyncio.gather` was given a generator (or list) of coroutines as one argument: unpack "
+        "it with `*`, as in `asyncio.gather(*(brew(name) for name in names))`."
+    ),
     "cannot be called from a running event loop": (
         "`asyncio.run` starts a new event loop, and one is already running here: `await` the "
         "coroutine instead."

@@ -159,6 +159,11 @@ def execute(path: Path, times: int = 1, cells: list[int] | None = None,
         os.environ.setdefault(PROGRESS_ENV_VAR, str(Path(scratch) / "progress.json"))
         try:
             with client.setup_kernel():
+                # The kernel's own description of its language, stored as JupyterLab stores it
+                # when it connects, so opening the notebook does not mark it modified.
+                reply = client.wait_for_reply(client.kc.kernel_info())
+                if reply and "language_info" in reply["content"]:
+                    notebook.metadata["language_info"] = reply["content"]["language_info"]
                 for _ in range(times):
                     client.execution_count = 0
                     for index in range(len(notebook.cells)) if cells is None else cells:

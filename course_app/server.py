@@ -21,6 +21,9 @@ Two modes, chosen by what you pass:
 - **process**: an importable `"module:app"` string. uvicorn runs in a child Python process
   (`course_app.server_process`), needed when the server must hold the GIL, be killed, or run
   several workers. Its output goes to a log file; the child stops by itself if this process dies.
+  The child imports the app afresh: it does **not** see what the notebook changed in this
+  process (a patched function, `app.dependency_overrides`, a module variable set in a cell).
+  Pass settings through `env` instead.
 
 Every server stops when the `async with` block ends, also when the body raises. The stop is
 graceful: uvicorn stops accepting connections and waits for running requests and background

@@ -19,6 +19,7 @@ async def _double(x):
 @pytest.fixture
 def toy_exercises():
     """Three throwaway exercises, removed again after the test."""
+    exercises()  # every lesson's exercises registered first, so they are restored afterwards
     registered = dict(check_module._EXERCISES)
 
     @exercise("T.1", "double", expects="async function", solution=_double, time_limit=0.3)
@@ -45,6 +46,20 @@ def toy_exercises():
 
 @pytest.mark.usefixtures("toy_exercises")
 class TestSlipsAnsweredByTheCore:
+    async def test_gather_given_a_generator_gets_the_star_hint_not_the_await_hint(self):
+        async def gathers_a_generator(x):
+            results = await asyncio.gather(_double(x) for _ in range(2))
+            return results[0]
+
+        async def gathers_a_list(x):
+            results = await asyncio.gather([_double(x) for _ in range(2)])
+            return results[0]
+
+        for answer in (gathers_a_generator, gathers_a_list):
+            passed, hint = await evaluate("T.1", answer)
+            assert not passed
+            assert "with `*`" in hint and "never awaited" not in hint, hint
+
     async def test_a_pass_is_recorded(self, progress_file):
         assert await evaluate("T.1", _double) == (True, "doubles")
         assert "T.1" in progress.load()
