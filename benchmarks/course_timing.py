@@ -1,173 +1,86 @@
-"""The course's own benchmark: how long each notebook takes, and how close each measured
-comparison comes to its ideal.
+"""The course's own benchmark: how long each notebook takes, and how well each timeline the
+lessons show overlaps its waits.
 
-    .venv/bin/python benchmarks/course_timing.py                 # everything (about 2 minutes)
-    .venv/bin/python benchmarks/course_timing.py --no-notebooks  # only the comparisons
+    .venv/bin/python benchmarks/course_timing.py              # every notebook (about 2 minutes)
+    .venv/bin/python benchmarks/course_timing.py 07 12        # only these lessons
 
-Part 1 executes every notebook in a fresh kernel, the way nbval does (nothing is written back),
-and prints each one's wall time and the total. Part 2 runs the lessons' comparison functions
-directly, not through the notebooks, and prints for each its ideal time (the longest single
-wait it contains: what perfect concurrency would take), the measured time, and the efficiency
-(ideal / measured; 100 % is perfect, 25 % means four waits ran one after another).
+It executes each notebook in a fresh kernel, the way nbval does (nothing is written back), and
+prints its wall time and the total. While a notebook runs, every timeline it shows (a table or a
+chart from `course_app.timeline`) is recorded (`COURSE_TIMELINE_RECORD`), so the comparisons
+are the ones the learner sees, with the code in the notebook, not a copy of it. For each
+recorded timeline it prints the wall time, the longest single span (what perfect concurrency
+would take), and the overlap (longest span / wall time: 100 % when everything ran at once, 33 %
+when three equal waits ran one after another).
 
-It reports; it is not a test, and it fails only when a notebook or a comparison raises.
+It reports; it is not a test, and it fails only when a notebook raises.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def time_notebooks() -> list[tuple[str, float]]:
-    """Execute every notebook once, in order; returns (file name, wall seconds) for each."""
+def notebooks(lessons: list[str] | None = None) -> list[Path]:
+    """The lesson notebooks in order, or only those whose two-digit number is in `lessons`."""
+    found = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return [path for path in found if not lessons or path.name[:2] in lessons]
+
+
+def run_notebook(path: Path) -> tuple[float, list[dict]]:
+    """Execute one notebook in a fresh kernel; returns (wall seconds, the summaries of the
+    timelines it showed, in order: see `course_app.timeline.Timeline.summary`)."""
     from course_app.notebook_runner import execute
+    from course_app.timeline import RECORD_ENV
 
-    timings = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        started = time.perf_counter()
-        execute(path)
-        timings.append((path.name, time.perf_counter() - started))
-        print(f"  {path.name:40} {timings[-1][1]:6.1f} s", flush=True)
-    return timings
-
-
-@dataclass
-class Comparison:
-    """One measured comparison: `run()` returns the measured seconds of its concurrent way."""
-
-    lesson: str
-    name: str
-    ideal: float
-    run: Callable[[], Awaitable[float]]
-
-
-async def _l01_gather() -> float:
-    from course_app.lessons.l01_what_is_async import serve_concurrently
-
-    return (await serve_concurrently(["Ada", "Grace", "Alan"])).wall_time
+    with tempfile.TemporaryDirectory() as scratch:
+        record = Path(scratch) / "timelines.jsonl"
+        previous = os.environ.get(RECORD_ENV)
+        os.environ[RECORD_ENV] = str(record)  # the kernel inherits it
+        try:
+            started = time.perf_counter()
+            execute(path)
+            wall = time.perf_counter() - started
+        finally:
+            if previous is None:
+                os.environ.pop(RECORD_ENV, None)
+            else:
+                os.environ[RECORD_ENV] = previous
+        lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
+    return wall, [json.loads(line) for line in lines]
 
 
-async def _l01_app() -> float:
-    from course_app.lessons.l01_what_is_async import order_through_app
-
-    return (await order_through_app(["Ada", "Grace", "Alan"])).wall_time
-
-
-async def _l04_threadpool_41() -> float:
-    from course_app.lessons.l04_when_to_use_async import threadpool_waves
-
-    timeline, _ = (await threadpool_waves(counts=(41,)))[41]
-    return timeline.wall_time
-
-
-async def _l05_gather_sqlite() -> float:
-    from course_app.database import fresh_database
-    from course_app.lessons.l05_async_database import queries_one_after_another_vs_gather
-
-    async with fresh_database():
-        measured = await queries_one_after_another_vs_gather(count=4, seconds=0.1)
-    return measured["gather"].wall_time
-
-
-async def _l07_gather() -> float:
-    from course_app.client import AppClient
-    from course_app.fake_upstream import build_upstream
-    from course_app.lessons.l07_asyncio_gather import with_gather
-
-    async with AppClient(build_upstream()) as client:
-        _, timeline = await with_gather(client)
-    return timeline.wall_time
-
-
-async def _l09_processes() -> float:
-    from course_app.lessons.l09_limits_of_async import two_jobs
-
-    return (await two_jobs("processes")).wall_time
-
-
-def _l10(path: str, concurrency: int) -> Callable[[], Awaitable[float]]:
-    async def run() -> float:
-        from course_app.lessons.l10_performance_and_scalability import sweep
-
-        return (await sweep(path, (concurrency,)))[0].wall_time
-
-    return run
-
-
-def _l10_workers(workers: int) -> Callable[[], Awaitable[float]]:
-    async def run() -> float:
-        from course_app.lessons.l10_performance_and_scalability import on_workers
-
-        return (await on_workers(workers, concurrency=4)).wall_time
-
-    return run
-
-
-async def _l12_sections() -> float:
-    from course_app.lessons.l12_capstone import in_process_services, one_by_one_vs_gather
-
-    _, together = await one_by_one_vs_gather(in_process_services())
-    return together.wall_time
-
-
-def comparisons() -> list[Comparison]:
-    """Every comparison the benchmark runs, with its ideal time in seconds."""
-    from course_app.lessons.l01_what_is_async import BREW_SECONDS
-    from course_app.lessons.l04_when_to_use_async import THREADPOOL_WAIT_SECONDS
-    from course_app.lessons.l07_asyncio_gather import CALLS
-    from course_app.lessons.l09_limits_of_async import time_one_job
-    from course_app.lessons.l10_performance_and_scalability import ROUNDS, WAIT_SECONDS
-    from course_app.lessons.l12_capstone import UPSTREAM_LATENCIES
-
-    rounds = ROUNDS * WAIT_SECONDS  # each worker of a lesson 10 run sends ROUNDS requests
-    return [
-        Comparison("01", "three brews with gather", BREW_SECONDS, _l01_gather),
-        Comparison("01", "three requests through FastAPI", BREW_SECONDS, _l01_app),
-        Comparison("04", "41 blocking def requests, 40 threads", THREADPOOL_WAIT_SECONDS,
-                   _l04_threadpool_41),
-        Comparison("05", "four 0.1 s queries with gather, SQLite", 0.1, _l05_gather_sqlite),
-        Comparison("07", "three upstream calls with gather", max(s for _, s in CALLS.values()),
-                   _l07_gather),
-        Comparison("09", "two CPU jobs in two processes", time_one_job(), _l09_processes),
-        Comparison("10", "async def + await, 40 at once", rounds, _l10("/async-io", 40)),
-        Comparison("10", "def + blocking, 80 at once", rounds, _l10("/def-blocking", 80)),
-        Comparison("10", "async def + blocking, 4 at once, 1 worker", rounds, _l10_workers(1)),
-        Comparison("10", "async def + blocking, 4 at once, 2 workers", rounds, _l10_workers(2)),
-        Comparison("12", "three dashboard sections with gather", max(UPSTREAM_LATENCIES.values()),
-                   _l12_sections),
-    ]
-
-
-async def time_comparisons() -> list[tuple[Comparison, float]]:
-    """Run every comparison once, in order; returns (comparison, measured seconds)."""
-    results = []
-    for comparison in comparisons():
-        measured = await comparison.run()
-        results.append((comparison, measured))
-        print(f"  {comparison.lesson:6}  {comparison.name:45} {comparison.ideal:6.2f} s "
-              f"{measured:7.2f} s  {comparison.ideal / measured:9.0%}", flush=True)
-    return results
+def overlap_rows(summaries: list[dict]) -> list[tuple[str, float, float, float]]:
+    """(title, wall s, longest span s, overlap) for each distinct timeline shown; a timeline
+    shown twice (as a table and a chart) is listed once, with its last measurement."""
+    latest: dict[str, dict] = {}
+    for summary in summaries:
+        latest[summary["title"]] = summary
+    return [(title, s["wall_time"], s["longest_span"],
+             s["longest_span"] / s["wall_time"] if s["wall_time"] else 1.0)
+            for title, s in latest.items()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-notebooks", action="store_true", help="skip part 1")
+    parser.add_argument("lessons", nargs="*", help="two-digit lesson numbers (default: all)")
     args = parser.parse_args(argv)
-    if not args.no_notebooks:
-        print("Part 1: every notebook, executed once in a fresh kernel")
-        timings = time_notebooks()
-        print(f"  {'total':40} {sum(t for _, t in timings):6.1f} s\n")
-    print("Part 2: the lessons' comparisons, run directly")
-    print(f"  {'lesson':6}  {'comparison':45} {'ideal':>8} {'measured':>9} {'efficiency':>10}")
-    asyncio.run(time_comparisons())
+    total = 0.0
+    for path in notebooks(args.lessons):
+        wall, summaries = run_notebook(path)
+        total += wall
+        print(f"{path.name:44} {wall:6.1f} s", flush=True)
+        for title, timeline_wall, longest, overlap in overlap_rows(summaries):
+            print(f"    {title[:46]:46} wall {timeline_wall:6.2f} s  longest span"
+                  f" {longest:6.2f} s  overlap {overlap:5.0%}", flush=True)
+    print(f"{'total':44} {total:6.1f} s")
     return 0
 
 

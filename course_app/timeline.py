@@ -20,6 +20,8 @@ compare outputs.
 from __future__ import annotations
 
 import io
+import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +29,11 @@ from dataclasses import dataclass
 SECONDS_FORMAT = "{:.2f} s"
 """How every duration is printed; tests/sanitize.cfg rewrites exactly this shape."""
 
+
+RECORD_ENV = "COURSE_TIMELINE_RECORD"
+"""When this environment variable names a file, every timeline shown (as a table or a chart)
+appends one JSON line to it: how `benchmarks/course_timing.py` reads what each notebook measured.
+"""
 
 MILLISECONDS_FORMAT = "{:.1f} ms"
 """How short times (a handler's time, loop lag) are printed; tests/sanitize.cfg rewrites it."""
@@ -184,6 +191,22 @@ class Timeline:
 
     # --- showing ---------------------------------------------------------------------------
 
+    def summary(self) -> dict:
+        """What the timeline measured, in seconds: `{"title", "wall_time", "busy_time",
+        "longest_span", "max_overlap", "spans"}`, spans as `[name, start, end]` from zero."""
+        spans, zero = self.spans, self.zero
+        return {"title": self.title, "wall_time": self.wall_time, "busy_time": self.busy_time,
+                "longest_span": max((s.duration for s in spans), default=0.0),
+                "max_overlap": self.max_overlap(),
+                "spans": [[s.name, s.start - zero, s.end - zero] for s in spans]}
+
+    def _record_if_asked(self) -> None:
+        """Append `summary()` as a JSON line to the file named by `RECORD_ENV`, if set."""
+        path = os.environ.get(RECORD_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as file:
+                file.write(json.dumps(self.summary()) + "\n")
+
     def table(self, order: str = "opened") -> str:
         """The spans as a fixed-format text table, times relative to `zero`.
 
@@ -195,6 +218,7 @@ class Timeline:
         """
         if order not in ("opened", "name"):
             raise ValueError(f"order must be 'opened' or 'name', not {order!r}")
+        self._record_if_asked()
         spans = self.spans if order == "opened" else sorted(self.spans, key=lambda s: s.name)
         zero = self.zero
         width = max([len(s.name) for s in spans] + [4])
@@ -232,6 +256,8 @@ def figure(*timelines: Timeline):
 
     if not timelines:
         raise ValueError("figure() needs at least one Timeline")
+    for timeline in timelines:
+        timeline._record_if_asked()
     heights = [max(len(t.spans), 1) for t in timelines]
     fig = Figure(figsize=(8, 0.9 + 0.45 * sum(heights) + 0.5 * len(timelines)))
     axes = fig.subplots(
