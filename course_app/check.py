@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from course_app import progress
+from course_app.blocking_guard import LoopBlocked, LoopStillBlocked, interrupt_if_blocked
 from course_app.pitfall import describe, pitfall
 
 PASS_MARK = "✅"
@@ -52,6 +53,9 @@ class Hint(Exception):  # noqa: N818 - a hint is what the learner reads, not an 
 
 BLOCKED_SECONDS = 0.06
 """Event-loop lag, in seconds, above which an answer counts as blocking (a free loop: ~1 ms)."""
+INTERRUPT_SECONDS = 3.0
+"""An answer that keeps the loop's thread busy this long without a break is interrupted (on
+Linux and macOS; see `course_app.blocking_guard`), so a check never freezes the kernel."""
 
 
 def hint_if_blocked(max_lag: float, where: str, instead: str = "",
@@ -86,9 +90,10 @@ class Exercise:
             one), or raises `Hint`.
         solution: the reference solution, a function in `course_app.solutions`; for a "value"
             exercise, a function that returns the right value.
-        time_limit: seconds the checker may run before the answer counts as hanging. Only an
-            answer that awaits can be stopped; one that blocks the thread (`time.sleep`) runs
-            to its end first.
+        time_limit: seconds the checker may run before the answer counts as hanging. An answer
+            that awaits for ever is cancelled then; one that blocks the loop's thread
+            (`time.sleep`, a lock, a CPU loop) is interrupted after `INTERRUPT_SECONDS` on Linux
+            and macOS; on Windows it runs to its end first.
     """
 
     id: str
@@ -262,12 +267,22 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
         return False, hint
     note = ""
     try:
-        async with pitfall(timeout=item.time_limit, report=False) as caught:
+        async with interrupt_if_blocked(INTERRUPT_SECONDS) as guard, \
+                pitfall(timeout=item.time_limit, report=False) as caught:
             note = item.checker(answer)
             if inspect.isawaitable(note):
                 note = await note
     except SystemExit:
         return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
+    except LoopStillBlocked:
+        pass  # the answer swallowed the first interruption; guard.blocked_for says so
+    if isinstance(caught.error, LoopBlocked) or guard.blocked_for is not None:
+        return False, (
+            f"the event loop was frozen for more than {guard.limit:g} s: your answer never gave"
+            " the loop a turn, so nothing else could run, and the check interrupted it."
+            " Something blocking (`time.sleep`, a `threading` lock, CPU-heavy work) runs inside"
+            " `async def`: use `await asyncio.sleep(...)`, an `asyncio` lock, or move the work"
+            " to a thread or a process.")
     if caught.error is not None and "sys.exit() was called" in str(caught.error):
         return False, "your answer called `exit()` or `sys.exit()`: return a result instead."
     if isinstance(caught.error, Hint) and caught.error.decisive:
