@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_app.pitfall import PREFIX
 from course_app.server import run_dir
 from course_app.source import show_source
 
@@ -100,12 +101,13 @@ class TestRun:
 
     def show(self) -> None:
         """Print the summary line, one line per test with its outcome, then why each failure
-        or error happened (pytest's one-line reason)."""
+        or error happened (pytest's one-line reason), each on a line that starts with
+        `caught `, like every error line the course shows (`course_app.pitfall`)."""
         print(self.summary())
         for outcome, name in self.tests:
             print(f"  {outcome:7} {name}")
         for failure in self.failures:
-            print(f"  {failure}")
+            print(f"{PREFIX}{failure}")
 
 
 _OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")

@@ -42,7 +42,7 @@ def test_failures_and_selections_are_reported(tmp_path, capsys):
     run.show()
     out = capsys.readouterr().out
     assert out.startswith("test_sample.py: ") and "FAILED  test_bad" in out
-    assert "FAILED test_bad - AssertionError: arithmetic" in out
+    assert "\ncaught FAILED test_bad - AssertionError: arithmetic" in out
 
     none = lesson.run_tests("sample", keyword="no_such_test", folder=tmp_path)
     assert none.returncode == 5
