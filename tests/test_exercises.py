@@ -15,7 +15,7 @@ from tortoise.transactions import atomic, in_transaction
 from course_app.check import evaluate, exercises
 from course_app.database import Author, Book
 from course_app.lessons.l01_what_is_async import brew
-from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
+from course_app.lessons.l03_async_and_await import butter, fetch_data, make_coffee, make_toast
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
 from course_app.lessons.l08_background_tasks import deliver
 from course_app.lessons.l09_limits_of_async import count_primes
@@ -201,25 +201,50 @@ async def _main_returns_dict():
 
 
 async def _breakfast_sequential():
-    return [await make_coffee(), await make_toast()]
+    return [await make_coffee(), await butter(await make_toast())]
+
+
+async def _breakfast_butters_after_the_coffee():
+    coffee, toast = await asyncio.gather(make_coffee(), make_toast())
+    return [coffee, await butter(toast)]
+
+
+async def _breakfast_butters_before_the_toast():
+    coffee, _, buttered = await asyncio.gather(make_coffee(), make_toast(), butter("toast ready"))
+    return [coffee, buttered]
+
+
+async def _breakfast_butters_bread():
+    return list(await asyncio.gather(make_coffee(), butter("bread")))
 
 
 async def _breakfast_returns_tasks():
     return [asyncio.create_task(make_coffee()), asyncio.create_task(make_toast())]
 
 
+async def _breakfast_returns_a_coroutine():
+    return butter("toast ready")
+
+
 async def _breakfast_wrong_order():
-    coffee, toast = asyncio.create_task(make_coffee()), asyncio.create_task(make_toast())
+    async def buttered():
+        return await butter(await make_toast())
+
+    coffee, toast = asyncio.create_task(make_coffee()), asyncio.create_task(buttered())
     return [await toast, await coffee]
 
 
 async def _breakfast_made_up():
-    return ["coffee ready", "toast ready"]
+    return ["coffee ready", "buttered toast"]
 
 
 async def _breakfast_sleeps_instead():
-    await asyncio.sleep(0.3)
-    return ["coffee ready", "toast ready"]
+    await asyncio.sleep(0.4)
+    return ["coffee ready", "buttered toast"]
+
+
+async def _breakfast_skips_the_butter():
+    return list(await asyncio.gather(make_coffee(), make_toast()))
 
 
 async def _breakfast_returns_number():
@@ -238,7 +263,7 @@ async def _breakfast_task_fails():
 
 async def _breakfast_blocking():
     time.sleep(0.6)
-    return ["coffee ready", "toast ready"]
+    return ["coffee ready", "buttered toast"]
 
 
 async def _customer_blocking(customer_id):
@@ -1068,12 +1093,17 @@ WRONG_ANSWERS = {
         (_main_blocking, "the event loop was frozen"),
     ],
     "03.2": [
-        (_breakfast_sequential, "one after the other"),
+        (_breakfast_sequential, "the toast waited for the coffee"),
+        (_breakfast_butters_after_the_coffee, "the butter waited for the coffee"),
+        (_breakfast_butters_before_the_toast, "nothing to butter"),
+        (_breakfast_butters_bread, "nothing to butter: got 'bread'"),
         (_breakfast_returns_tasks, "you returned the tasks themselves"),
+        (_breakfast_returns_a_coroutine, "await it before returning"),
         (_breakfast_wrong_order, "coffee first"),
         (_breakfast_blocking, "the event loop was frozen"),
-        (_breakfast_made_up, "`make_coffee()` never finished"),
-        (_breakfast_sleeps_instead, "`make_coffee()` never finished"),
+        (_breakfast_made_up, "`make_coffee(...)` never finished"),
+        (_breakfast_sleeps_instead, "`make_coffee(...)` never finished"),
+        (_breakfast_skips_the_butter, "`butter(...)` never finished"),
         (_breakfast_returns_number, "return a list"),
         (_breakfast_task_fails, "the first is ValueError: burnt toast"),
     ],

@@ -282,6 +282,22 @@ def sync_testclient():
     return testclient_import_warning()
 
 
+@reproduces("`RuntimeError: Event loop is closed`")
+async def one_async_client_on_two_event_loops(tmp_path):
+    from course_app.lessons.l02_async_routes import menu_app
+
+    script = tmp_path / "two_loops.py"
+    script.write_text(
+        "import asyncio\nimport sys\n\nimport httpx\n\n"
+        "client = httpx.AsyncClient(base_url=sys.argv[1])\n\n\n"
+        "async def get_menu():\n    return (await client.get('/menu')).status_code\n\n\n"
+        "print(asyncio.run(get_menu()), flush=True)\nprint(asyncio.run(get_menu()), flush=True)\n")
+    async with Server(menu_app, access_log=False) as base_url:
+        result = await asyncio.to_thread(_run, [sys.executable, str(script), base_url])
+    assert result.stdout.splitlines() == ["200"], result.stdout  # the first loop's call worked
+    return result.stderr.strip().splitlines()[-1]
+
+
 @reproduces("`async def functions are not natively supported.`")
 def unmarked_async_test(tmp_path):
     (tmp_path / "test_marks.py").write_text(

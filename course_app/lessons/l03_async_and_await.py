@@ -1,22 +1,25 @@
-"""Lesson 03: coroutines, `await`, tasks, and running async code from a notebook.
+"""Lesson 03: the waits its cells and exercises await.
 
-`fetch_data` is the source text's example (its 2 s wait shortened to 0.2 s). `make_coffee` and
-`make_toast` are two independent waits for the tasks section. `nest_asyncio_demo` runs the
-`nest_asyncio` story in a child Python process, because `nest_asyncio.apply()` patches asyncio
-for good in whatever process calls it.
+`fetch_data` is the source text's example (its 2 s wait shortened to 0.2 s). `make_coffee`,
+`make_toast` and `butter` are independent (and one dependent) waits for the tasks sections and
+exercise 03.2. They live here, not in the notebook, because the exercise checks must see them run:
+each counts its finished runs in `finished`, and the kitchen's three record their spans on the
+`kitchen` timeline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections import Counter
+
+from course_app.timeline import Timeline
 
 FETCH_SECONDS = 0.2
 finished: Counter[str] = Counter()
-"""How many times each of `fetch_data`, `make_coffee` and `make_toast` ran to its end; the
-exercise checks read it to see that an answer really awaited them."""
+"""How many times each function here ran to its end; the exercise checks read it to see that an
+answer really awaited them."""
+kitchen = Timeline("kitchen")
+"""The spans of `make_coffee`, `make_toast` and `butter`, for exercise 03.2's check."""
 
 
 async def fetch_data() -> dict[str, str]:
@@ -26,61 +29,34 @@ async def fetch_data() -> dict[str, str]:
     return {"data": "Sample data"}
 
 
-COFFEE_SECONDS, TOAST_SECONDS = 0.3, 0.2
+COFFEE_SECONDS, TOAST_SECONDS, BUTTER_SECONDS = 0.3, 0.2, 0.2
 
 
 async def make_coffee() -> str:
     """Wait `COFFEE_SECONDS` for the machine; return "coffee ready"."""
-    await asyncio.sleep(COFFEE_SECONDS)
+    async with kitchen.span("make_coffee"):
+        await asyncio.sleep(COFFEE_SECONDS)
     finished["make_coffee"] += 1
     return "coffee ready"
 
 
 async def make_toast() -> str:
     """Wait `TOAST_SECONDS` for the toaster; return "toast ready"."""
-    await asyncio.sleep(TOAST_SECONDS)
+    async with kitchen.span("make_toast"):
+        await asyncio.sleep(TOAST_SECONDS)
     finished["make_toast"] += 1
     return "toast ready"
 
 
-NEST_ASYNCIO_SCRIPT = '''\
-import asyncio
-import nest_asyncio
-
-async def fetch():
-    await asyncio.sleep(0.01)
-    return "data"
-
-def library_function():
-    """Library code that starts its own event loop, as some synchronous APIs do."""
-    return asyncio.run(fetch())
-
-async def main():
-    try:
-        library_function()
-    except RuntimeError as error:
-        print("without nest_asyncio:", error)
-    nest_asyncio.apply()
-    print("with nest_asyncio:", library_function())
-    print("asyncio.run now comes from module:", asyncio.run.__module__)
-
-asyncio.run(main())
-'''
-"""The script `nest_asyncio_demo` runs: library code calling `asyncio.run` inside a loop."""
-
-
-def nest_asyncio_demo() -> str:
-    """Run `NEST_ASYNCIO_SCRIPT` in a child Python process and return what it printed.
-
-    Warnings are ignored in the child (the failed `asyncio.run` leaves a coroutine that was
-    never awaited); only its standard output is returned.
+async def butter(toast: str) -> str:
+    """Butter the toast `make_toast()` returned, in `BUTTER_SECONDS`; return "buttered toast".
 
     Raises:
-        subprocess.CalledProcessError: if the child exits with an error.
-        subprocess.TimeoutExpired: if it runs longer than 30 s.
+        ValueError: for anything but "toast ready" (there is nothing to butter yet).
     """
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", NEST_ASYNCIO_SCRIPT],
-        capture_output=True, text=True, timeout=30, check=True,
-    )
-    return done.stdout
+    if toast != "toast ready":
+        raise ValueError(f"nothing to butter: got {toast!r}, not the toast make_toast() made")
+    async with kitchen.span("butter"):
+        await asyncio.sleep(BUTTER_SECONDS)
+    finished["butter"] += 1
+    return "buttered toast"

@@ -1,9 +1,10 @@
-"""Lesson 11: testing async FastAPI apps with pytest, in-process, without flaky timing.
+"""Lesson 11's instruments: a folder for the test files the notebook writes, and a pytest runner.
 
-The lesson's tests are real files in `tests/lessons/l11/`, run by the course's test suite like any
-other. The notebook shows them (`show_test_file`) and runs them with pytest in a child process
-(`run_tests`): pytest starts its own event loop for async tests, and a notebook's kernel already
-runs one, so pytest cannot run them inside the kernel.
+The lesson's tests are written in the notebook, each cell saved as a file with `%%writefile` into
+the lesson's test folder (`lesson_test_folder()`, under the course's run folder), and run with
+pytest in a child process (`run_tests`): pytest starts its own event loop for async tests, and a
+notebook's kernel already runs one, so pytest cannot run them inside the kernel. Lesson 12 runs
+its own test files with the same runner (`run_tests(..., folder=...)`).
 """
 
 from __future__ import annotations
@@ -16,29 +17,35 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from course_app.client import AppClient
-from course_app.lessons.l02_async_routes import menu_app
-from course_app.server import Server
+from course_app.pitfall import PREFIX
+from course_app.server import run_dir
 from course_app.source import show_source
 
 ROOT = Path(__file__).resolve().parents[2]
 """The course's folder (where `pyproject.toml` and `tests/` are)."""
 
-TEST_FOLDER = ROOT / "tests" / "lessons" / "l11"
-"""Where the lesson's test files live."""
+
+
+def lesson_test_folder() -> Path:
+    """The folder lesson 11's notebook writes its test files into, created if missing:
+    `l11` in the course's run folder (`.course/run/l11`, or under `$COURSE_RUN_DIR`)."""
+    folder = run_dir() / "l11"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
 
 PYTEST_TIMEOUT_SECONDS = 120
 """How long `run_tests` lets pytest run before stopping it, in seconds."""
 
 
-def test_file(name: str, folder: Path = TEST_FOLDER) -> Path:
-    """The path of the test file `name` (with or without `test_` and `.py`) in `folder`.
+def test_file(name: str, folder: Path | None = None) -> Path:
+    """The path of the test file `name` (with or without `test_` and `.py`) in `folder`
+    (the lesson's test folder, `lesson_test_folder()`, by default).
 
     Raises:
         FileNotFoundError: naming the files there are, for an unknown name.
     """
+    folder = Path(folder or lesson_test_folder()).resolve()
     stem = name.removesuffix(".py").removeprefix("test_")
     path = folder / f"test_{stem}.py"
     if not path.is_file():
@@ -47,7 +54,7 @@ def test_file(name: str, folder: Path = TEST_FOLDER) -> Path:
     return path
 
 
-def show_test_file(name: str, folder: Path = TEST_FOLDER) -> None:
+def show_test_file(name: str, folder: Path | None = None) -> None:
     """Display the source of the test file `name` in `folder` (see `test_file`)."""
     show_source(test_file(name, folder).read_text(encoding="utf-8"))
 
@@ -57,7 +64,7 @@ class TestRun:
     """What one pytest run reported.
 
     Attributes:
-        target: what was run, relative to the course's folder.
+        target: the name of the test file that ran.
         outcomes: outcome → count, for example `{"passed": 3, "failed": 1}`.
         seconds: wall time of the whole child process, pytest's start-up included.
         returncode: pytest's exit code (0: all passed; 1: some failed; 5: nothing collected).
@@ -94,30 +101,35 @@ class TestRun:
 
     def show(self) -> None:
         """Print the summary line, one line per test with its outcome, then why each failure
-        or error happened (pytest's one-line reason)."""
+        or error happened (pytest's one-line reason), each on a line that starts with
+        `caught `, like every error line the course shows (`course_app.pitfall`)."""
         print(self.summary())
         for outcome, name in self.tests:
             print(f"  {outcome:7} {name}")
         for failure in self.failures:
-            print(f"  {failure}")
+            print(f"{PREFIX}{failure}")
 
 
 _OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
 
 def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIMEOUT_SECONDS,
-              folder: Path = TEST_FOLDER) -> TestRun:
+              folder: Path | None = None, env: dict[str, str] | None = None) -> TestRun:
     """Run the lesson's test file `name` with pytest in a child process.
 
     Args:
         name: a test file in `folder` (see `test_file`).
         keyword: pytest's `-k` expression, to run only some tests.
         timeout: seconds before the child is stopped; the run then reports "timed out".
-        folder: where the test file is; the lesson's own folder by default.
+        folder: where the test file is; the lesson's test folder (`lesson_test_folder()`) by
+            default.
+        env: environment variables to add for the child (a server's URL, say).
 
     Returns:
-        A `TestRun`. The child runs `python -m pytest -p no:nbval -v` from the course's folder,
-        so the course's `conftest.py` applies (asyncio for `@pytest.mark.anyio` tests).
+        A `TestRun`. The child runs `python -m pytest -p no:nbval -v` from the course's folder;
+        for a file inside the course's folder, the course's `conftest.py` applies too. Test names
+        are shown without anyio's `[asyncio]` parameter, which a test gets when no `conftest.py`
+        chooses the event loop.
 
     Raises:
         FileNotFoundError: for an unknown test file.
@@ -129,7 +141,7 @@ def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIM
     if keyword:
         args += ["-k", keyword]
     # A wide "terminal", so pytest does not cut each summary line's reason short.
-    environment = {**os.environ, "COLUMNS": "1000"}
+    environment = {**os.environ, **(env or {}), "COLUMNS": "1000"}
     started = time.perf_counter()
     try:
         done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
@@ -141,6 +153,7 @@ def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIM
     lines = done.stdout.splitlines()
     summary = next((line for line in reversed(lines) if re.search(r" in [\d.]+s", line)), "")
     outcomes = {outcome: int(count) for count, outcome in _OUTCOME.findall(summary)}
+    lines = [re.sub(r"\[asyncio\]", "", line) for line in lines]
     tests = [(found.group(2), found.group(1)) for line in lines
              if (found := re.match(r"^\S+::(\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)",
                                    line))]
@@ -160,40 +173,14 @@ def run_tests(name: str, keyword: str | None = None, timeout: float = PYTEST_TIM
 def testclient_import_warning() -> str:
     """The warning Python prints when `fastapi.testclient` is imported, from a child process.
 
-    Starlette 1.x deprecates its `TestClient` on httpx (`StarletteDeprecationWarning`); the
-    child keeps the warning out of this process. Returns `"Category: message"`, or `""` when
-    the import prints no warning.
+    Starlette 1.x's `TestClient` prefers `httpx2` (the maintained fork of httpx) and, when only
+    httpx is installed, warns: "Using `httpx` with `starlette.testclient` is deprecated; install
+    `httpx2` instead." (`StarletteDeprecationWarning`, in `starlette/testclient.py`). The child
+    keeps the warning out of this process. Returns `"Category: message"`, or `""` when the
+    import prints no warning (as it does where httpx2 is installed).
     """
     done = subprocess.run([sys.executable, "-W", "default", "-c",
                            "import fastapi.testclient"], capture_output=True, text=True,
                           timeout=60)
     found = re.search(r"(\w+Warning): (.*)", done.stderr)
     return f"{found.group(1)}: {found.group(2).strip()}" if found else ""
-
-
-async def in_process_vs_server(requests: int = 50) -> dict[str, float]:
-    """Time `requests` GET /menu calls to lesson 02's menu app, in-process and over a server.
-
-    Each way includes its start and stop: the lifespan (in-process, `AppClient`), or a real
-    uvicorn server on 127.0.0.1 with a socket per connection (`Server`, thread mode).
-
-    Returns:
-        A dict: way → seconds, for "in-process (ASGI transport)" and "uvicorn server".
-
-    Raises:
-        AssertionError: when a response is not 200 (the comparison would mean nothing).
-    """
-    timings = {}
-    started = time.perf_counter()
-    async with AppClient(menu_app) as client:
-        for _ in range(requests):
-            assert (await client.get("/menu")).status_code == 200
-    timings["in-process (ASGI transport)"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    async with Server(menu_app, access_log=False) as base_url, \
-            httpx.AsyncClient(base_url=base_url) as client:
-        for _ in range(requests):
-            assert (await client.get("/menu")).status_code == 200
-    timings["uvicorn server"] = time.perf_counter() - started
-    return timings

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from course_app.lessons.l03_async_and_await import fetch_data, make_coffee, make_toast
+from course_app.lessons.l03_async_and_await import butter, fetch_data, make_coffee, make_toast
 
 
 async def main() -> str:
@@ -12,7 +12,11 @@ async def main() -> str:
 
 
 async def breakfast() -> list[str]:
-    """03.2: start both as tasks, then await them: the waits overlap."""
+    """03.2: toast-then-butter is one chain; run it as a task alongside the coffee."""
+
+    async def buttered_toast() -> str:
+        return await butter(await make_toast())
+
     coffee = asyncio.create_task(make_coffee())
-    toast = asyncio.create_task(make_toast())
+    toast = asyncio.create_task(buttered_toast())
     return [await coffee, await toast]

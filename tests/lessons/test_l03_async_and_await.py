@@ -1,21 +1,46 @@
 import asyncio
 import inspect
+from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from course_app.lessons import l03_async_and_await as lesson
+from course_app.notebook_runner import rerun_section, section_text
 from course_app.pitfall import pitfall
 from course_app.timeline import Timeline
 
 pytestmark = pytest.mark.anyio
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_async_and_await.ipynb"
+
+
+def test_gather_returns_results_in_the_order_of_its_arguments():
+    ran = rerun_section(NOTEBOOK, "3.4", {"asyncio.gather(make_coffee(), make_toast())":
+                                          "asyncio.gather(make_toast(), make_coffee())"})
+    text = section_text(ran, "3.4")
+    assert "['toast ready', 'coffee ready']" in text, text
+    assert "the answer is toast first" in text
 
 
 async def test_calling_a_coroutine_function_runs_nothing_until_awaited():
     coroutine = lesson.fetch_data()
     assert inspect.iscoroutine(coroutine)
     assert await coroutine == {"data": "Sample data"}
+
+
+async def test_the_kitchen_records_its_spans_and_butter_needs_the_toast():
+    lesson.kitchen.clear()
+    toast = await lesson.make_toast()
+    coffee, buttered = await asyncio.gather(lesson.make_coffee(), lesson.butter(toast))
+    assert [coffee, buttered] == ["coffee ready", "buttered toast"]
+    spans = {span.name: span for span in lesson.kitchen.spans}
+    assert set(spans) == {"make_toast", "make_coffee", "butter"}
+    assert spans["butter"].start >= spans["make_toast"].end
+    assert lesson.kitchen.max_overlap() == 2  # coffee and butter together
+    with pytest.raises(ValueError, match="nothing to butter: got 'bread'"):
+        await lesson.butter("bread")
 
 
 async def test_tasks_overlap():
@@ -48,13 +73,3 @@ async def test_pitfall_uvicorn_run_inside_a_running_loop_fails_before_binding():
         uvicorn.run(FastAPI(), host="127.0.0.1", port=8000)
     assert caught.error_type is RuntimeError
     assert "loop" in str(caught.error)
-
-
-def test_nest_asyncio_demo_runs_in_a_child_process_and_leaves_this_one_alone():
-    out = lesson.nest_asyncio_demo()
-    assert out.splitlines() == [
-        "without nest_asyncio: asyncio.run() cannot be called from a running event loop",
-        "with nest_asyncio: data",
-        "asyncio.run now comes from module: nest_asyncio",
-    ]
-    assert asyncio.run.__module__ == "asyncio.runners"

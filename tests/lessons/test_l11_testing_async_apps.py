@@ -1,20 +1,32 @@
-"""Lesson 11's tools: running a test file in a child pytest, and the measured comparisons."""
+"""Lesson 11's instruments (the test folder, the pytest runner), and the notebook's tests reacting
+to an edit the way a learner would see them react."""
+
+from pathlib import Path
 
 import pytest
 
 from course_app.lessons import l11_testing_async_apps as lesson
+from course_app.notebook_runner import rerun_section, section_text
 
-pytestmark = pytest.mark.anyio
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "11_testing_async_apps.ipynb"
 
 
-def test_every_lesson_test_file_passes_in_a_child_pytest():
-    files = sorted(lesson.TEST_FOLDER.glob("test_*.py"))
-    assert len(files) == 5
-    for path in files:
-        run = lesson.run_tests(path.name)
-        assert run.returncode == 0, run.failures
-        assert run.passed == len(run.tests) >= 2
-        assert all(outcome == "PASSED" for outcome, _ in run.tests)
+def test_a_sequential_fetch_makes_both_timing_tests_fail():
+    ran = rerun_section(NOTEBOOK, "11.6", {
+        "return await asyncio.gather(*(fetch(city) for city in cities))":
+            "return [await fetch(city) for city in cities]"})
+    text = section_text(ran, "11.6")
+    assert "test_timing_without_flakiness.py: 2 failed" in text, text
+    assert "FAILED  test_the_calls_overlap" in text
+    assert "FAILED  test_four_calls_take_about_as_long_as_one" in text
+
+
+def test_the_lesson_test_folder_is_in_the_run_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_RUN_DIR", str(tmp_path / "run"))
+    folder = lesson.lesson_test_folder()
+    assert folder == tmp_path / "run" / "l11" and folder.is_dir()
+    (folder / "test_sample.py").write_text("def test_good():\n    assert True\n")
+    assert lesson.run_tests("sample").tests == [("PASSED", "test_good")]  # the default folder
 
 
 def test_failures_and_selections_are_reported(tmp_path, capsys):
@@ -30,11 +42,20 @@ def test_failures_and_selections_are_reported(tmp_path, capsys):
     run.show()
     out = capsys.readouterr().out
     assert out.startswith("test_sample.py: ") and "FAILED  test_bad" in out
-    assert "FAILED test_bad - AssertionError: arithmetic" in out
+    assert "\ncaught FAILED test_bad - AssertionError: arithmetic" in out
 
     none = lesson.run_tests("sample", keyword="no_such_test", folder=tmp_path)
     assert none.returncode == 5
     assert none.passed == 0
+
+
+def test_async_tests_outside_the_course_run_on_asyncio_under_their_plain_names(tmp_path):
+    (tmp_path / "test_loop.py").write_text(
+        "import asyncio\nimport os\n\nimport pytest\n\npytestmark = pytest.mark.anyio\n\n\n"
+        "async def test_on_asyncio():\n    asyncio.get_running_loop()\n\n\n"
+        "async def test_sees_the_environment():\n    assert os.environ['GREETING'] == 'hi'\n")
+    run = lesson.run_tests("loop", folder=tmp_path, env={"GREETING": "hi"})
+    assert run.tests == [("PASSED", "test_on_asyncio"), ("PASSED", "test_sees_the_environment")]
 
 
 def test_a_file_that_cannot_be_imported_or_a_test_that_hangs_is_reported(tmp_path):
@@ -49,15 +70,13 @@ def test_a_file_that_cannot_be_imported_or_a_test_that_hangs_is_reported(tmp_pat
     assert "stopped after 1.5 s" in hung.failures[0]
 
 
-def test_an_unknown_test_file_names_the_ones_there_are():
-    with pytest.raises(FileNotFoundError, match="menu_in_process"):
-        lesson.test_file("nope")
+def test_an_unknown_test_file_names_the_ones_there_are(tmp_path):
+    (tmp_path / "test_menu.py").write_text("")
+    with pytest.raises(FileNotFoundError, match="there are: menu"):
+        lesson.test_file("nope", folder=tmp_path)
 
 
-def test_importing_the_sync_testclient_warns():
-    assert "deprecated" in lesson.testclient_import_warning()
-
-
-async def test_in_process_is_faster_than_a_server():
-    timings = await lesson.in_process_vs_server(requests=30)
-    assert timings["uvicorn server"] > 1.5 * timings["in-process (ASGI transport)"]
+def test_importing_the_sync_testclient_on_httpx_warns_to_install_httpx2():
+    warning = lesson.testclient_import_warning()
+    assert warning.startswith("StarletteDeprecationWarning: ")
+    assert "install `httpx2` instead" in warning
