@@ -17,7 +17,7 @@ from course_app.database import Author, Book
 from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import butter, fetch_data, make_coffee, make_toast
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
-from course_app.lessons.l08_background_tasks import deliver
+from course_app.lessons.l08_background_tasks import deliver, record_delivery
 from course_app.lessons.l09_limits_of_async import count_primes
 from course_app.lessons.l12_capstone import fetch_section, fetch_sections, section_urls
 from course_app.solutions import show_solution
@@ -334,6 +334,7 @@ async def _count_returns_coroutine(limit):
 
 async def _notify_blocking(email):
     deliver(email)
+    await record_delivery(email)
 
 
 async def _notify_forgets(email):
@@ -347,6 +348,7 @@ def _notify_wrong_signature():
 async def _notify_blocks_later(email):
     await asyncio.sleep(0.1)
     deliver(email)
+    await record_delivery(email)
 
 
 async def _notify_raises(email):
@@ -357,10 +359,20 @@ async def _notify_runs_asyncio_run(email):
     asyncio.run(asyncio.sleep(0))
 
 
-async def _notify_threadpool(email):
+def _notify_plain_def_drops_the_record(email):
+    deliver(email)
+
+
+async def _notify_records_first(email):
     from fastapi.concurrency import run_in_threadpool
 
+    await record_delivery(email)
     await run_in_threadpool(deliver, email)
+
+
+async def _notify_to_thread(email):
+    await asyncio.to_thread(deliver, email)
+    await record_delivery(email)
 
 
 async def _forecast_no_mapping(client, city):
@@ -445,41 +457,100 @@ async def _upstream_yields_client(app):
         yield client
 
 
-async def _fetch_sequential(client, cities):
-    return [(await client.get(f"/weather/{c}")).json() for c in cities]
+async def _within_one_deadline(client, cities, deadline):
+    async with asyncio.timeout(deadline):
+        responses = await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
+    return {c: r.json() for c, r in zip(cities, responses, strict=True)}
 
 
-async def _fetch_responses(client, cities):
-    return await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
+async def _within_no_deadline(client, cities, deadline):
+    responses = await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
+    return {c: r.json() for c, r in zip(cities, responses, strict=True)}
 
 
-async def _fetch_unordered(client, cities):
-    return [await done for done in asyncio.as_completed(
-        [client.get(f"/weather/{c}") for c in cities])][::-1]
+async def _within_one_at_a_time(client, cities, deadline):
+    bodies = {}
+    for city in cities:
+        try:
+            async with asyncio.timeout(deadline):
+                bodies[city] = (await client.get(f"/weather/{city}")).json()
+        except TimeoutError:
+            bodies[city] = None
+    return bodies
 
 
-async def _fetch_made_up(client, cities):
-    from course_app.fake_upstream import temperature_c
+async def _within_exceptions_in_place(client, cities, deadline):
+    results = await asyncio.gather(
+        *(asyncio.wait_for(client.get(f"/weather/{c}"), deadline) for c in cities),
+        return_exceptions=True)
+    return {c: r if isinstance(r, BaseException) else r.json()
+            for c, r in zip(cities, results, strict=True)}
 
-    await asyncio.sleep(0)
-    return [{"city": c, "temperature_c": temperature_c(c)} for c in cities]
+
+async def _within_list(client, cities, deadline):
+    return list((await _within_reference(client, cities, deadline)).values())
 
 
-async def _fetch_reversed(client, cities):
-    bodies = await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
-    return [b.json() for b in reversed(bodies)]
+async def _within_reference(client, cities, deadline):
+    from course_app.solutions.l07_asyncio_gather import weather_within
+
+    return await weather_within(client, cities, deadline)
+
+
+async def _within_left_running(client, cities, deadline):
+    tasks = {c: asyncio.create_task(client.get(f"/weather/{c}")) for c in cities}
+    await asyncio.wait(tasks.values(), timeout=deadline)  # the pending ones are never cancelled
+    return {c: t.result().json() if t.done() else None for c, t in tasks.items()}
+
+
+async def _within_blocking(client, cities, deadline):
+    time.sleep(0.3)
+    return await _within_reference(client, cities, deadline)
+
+
+async def _within_all_none(client, cities, deadline):
+    try:
+        return await _within_one_deadline(client, cities, deadline)
+    except TimeoutError:
+        return dict.fromkeys(cities)
 
 
 async def _bounded_semaphore_per_call(client, cities, limit):
     async def one(city):
         async with asyncio.Semaphore(limit):
-            return (await client.get(f"/weather/{city}")).json()
+            response = await client.get(f"/weather/{city}")
+        response.raise_for_status()
+        return response.json()
 
-    return await asyncio.gather(*(one(c) for c in cities))
+    return await asyncio.gather(*(one(c) for c in cities), return_exceptions=True)
 
 
 async def _bounded_hard_coded(client, cities, limit):
     semaphore = asyncio.Semaphore(2)
+
+    async def one(city):
+        async with semaphore:
+            response = await client.get(f"/weather/{city}")
+        response.raise_for_status()
+        return response.json()
+
+    return await asyncio.gather(*(one(c) for c in cities), return_exceptions=True)
+
+
+async def _bounded_raises(client, cities, limit):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(city):
+        async with semaphore:
+            response = await client.get(f"/weather/{city}")
+        response.raise_for_status()
+        return response.json()
+
+    return await asyncio.gather(*(one(c) for c in cities))
+
+
+async def _bounded_error_bodies(client, cities, limit):
+    semaphore = asyncio.Semaphore(limit)
 
     async def one(city):
         async with semaphore:
@@ -489,12 +560,16 @@ async def _bounded_hard_coded(client, cities, limit):
 
 
 async def _bounded_one_at_a_time(client, cities, limit):
-    return [(await client.get(f"/weather/{c}")).json() for c in cities]
+    results = []
+    for city in cities:
+        response = await client.get(f"/weather/{city}")
+        results.append(response.json() if response.is_success else httpx.HTTPStatusError(
+            "failed", request=response.request, response=response))
+    return results
 
 
-async def _bounded_ignores_limit(client, cities, limit):
-    return [r.json() for r in await asyncio.gather(
-        *(client.get(f"/weather/{c}") for c in cities))]
+async def _bounded_responses(client, cities, limit):
+    return await asyncio.gather(*(client.get(f"/weather/{c}") for c in cities))
 
 
 RIGHT_CHOICES = {
@@ -502,12 +577,6 @@ RIGHT_CHOICES = {
     "query a database with a driver that has no async API": "def",
     "resize a large image in pure Python": "process pool",
 }
-
-
-async def solutions_fetch_all_as_bounded(client, cities, limit):
-    from course_app.solutions.l07_asyncio_gather import fetch_all
-
-    return await fetch_all(client, cities)
 
 
 # lesson 05
@@ -1052,6 +1121,8 @@ WRONG_ANSWERS = {
         (_notify_blocks_later, "the event loop was frozen"),
         (_notify_raises, "the task failed on the server: ConnectionRefusedError: smtp down"),
         (_notify_runs_asyncio_run, "the task failed on the server: RuntimeError: asyncio.run()"),
+        (_notify_plain_def_drops_the_record, "`record_delivery(email)` never finished"),
+        (_notify_records_first, "ran before `deliver(email)` had finished"),
     ],
     "06.1": [
         (_forecast_no_mapping, "raise `HTTPException(502, ...)` instead"),
@@ -1072,18 +1143,22 @@ WRONG_ANSWERS = {
         (_lifespan_generator, "decorate it with `@asynccontextmanager`"),
     ],
     "07.1": [
-        (_fetch_sequential, "at most 1 call(s) were in flight"),
-        (_fetch_responses, "not the Response"),
-        (_fetch_reversed, "in the order given"),
-        (_fetch_unordered, "not the Response"),
-        (_fetch_made_up, "wait for every call to finish"),
+        (_within_one_deadline, "`TimeoutError` escaped"),
+        (_within_all_none, "within the deadline of 0.25 s, but you returned None"),
+        (_within_no_deadline, "longer than the deadline of 0.25 s, yet you returned its body"),
+        (_within_one_at_a_time, "the calls ran one at a time"),
+        (_within_exceptions_in_place, "put `None` there"),
+        (_within_list, "should return a dict"),
+        (_within_left_running, "still running after `weather_within` returned"),
+        (_within_blocking, "the event loop was frozen"),
     ],
     "07.2": [
         (_bounded_semaphore_per_call, "more than limit=3"),
         (_bounded_one_at_a_time, "only 1 call(s) at a time"),
         (_bounded_hard_coded, "only 2 call(s) at a time: with limit=3"),
-        (_bounded_ignores_limit, "more than limit=3"),
-        (solutions_fetch_all_as_bounded, "more than limit=3"),
+        (_bounded_raises, "escaped from `fetch_bounded`"),
+        (_bounded_error_bodies, "call `response.raise_for_status()`"),
+        (_bounded_responses, "returned `Response` objects"),
     ],
     "03.1": [
         (_main_forgets_await, "'fetch_data' was never awaited"),
@@ -1181,6 +1256,6 @@ async def test_04_1_forgives_capitals_and_spaces():
     assert passed, message
 
 
-async def test_08_2_accepts_an_async_task_that_uses_the_threadpool():
-    passed, message = await evaluate("08.2", _notify_threadpool)
+async def test_08_2_accepts_an_async_task_that_uses_asyncio_to_thread():
+    passed, message = await evaluate("08.2", _notify_to_thread)
     assert passed, message

@@ -536,9 +536,32 @@ async def _upstream_error(path: str, timeout: float = 5.0) -> str:
     return f"httpx.{describe(caught.error)}"
 
 
-@reproduces("`httpx.ReadTimeout` (or `ConnectTimeout`, `PoolTimeout`)")
+@reproduces("`httpx.ReadTimeout` (or `ConnectTimeout`)")
 async def slow_upstream():
     return await _upstream_error("/weather/Oslo?stall=1", timeout=0.1)
+
+
+@reproduces("`httpx.PoolTimeout`")
+async def fan_out_wider_than_the_pool():
+    from course_app.fake_upstream import build_upstream
+
+    upstream = build_upstream(latency=0.3)  # each call holds its connection for 0.3 s
+    limits, timeout = httpx.Limits(max_connections=2), httpx.Timeout(5.0, pool=0.1)
+    async with Server(upstream, access_log=False) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+            async with pitfall(report=False) as caught:
+                await asyncio.gather(*(client.get(f"/weather/city{n}") for n in range(4)))
+            await asyncio.sleep(0.5)  # the two calls that had a connection end meanwhile
+            assert upstream.state.stats.as_dict()["received"] == 2  # the others never left
+            # the fix: a semaphore sized to the pool; the extra calls wait there, not in the pool
+            slots = asyncio.Semaphore(2)
+
+            async def bounded(n: int) -> int:
+                async with slots:
+                    return (await client.get(f"/weather/city{n}")).status_code
+
+            assert await asyncio.gather(*(bounded(n) for n in range(4))) == [200] * 4
+    return f"httpx.{describe(caught.error)}"
 
 
 @reproduces("`httpx.ConnectError: All connection attempts failed`")

@@ -1,4 +1,5 @@
-"""Lesson 08's exercises: predict what a client waits for, then fix a blocking task."""
+"""Lesson 08's exercises: predict what a client waits for, then keep an `async def` task that
+must call a blocking library from stalling the server."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ import httpx
 from fastapi import BackgroundTasks, FastAPI
 
 from course_app.check import Hint, exercise, hint_if_blocked
-from course_app.lessons.l08_background_tasks import DELIVER_SECONDS, EMAIL_SECONDS, was_delivered
+from course_app.lessons.l08_background_tasks import (
+    DELIVER_SECONDS,
+    EMAIL_SECONDS,
+    was_delivered,
+    was_recorded,
+)
 from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server
 from course_app.solutions import l08_background_tasks as solutions
@@ -51,7 +57,7 @@ def check_waits(answer) -> str:
             "task too.")
 
 
-@exercise("08.2", "a background task that does not block the loop", expects="function",
+@exercise("08.2", "an async task that calls a blocking library", expects="function",
           solution=solutions.notify)
 async def check_notify(notify) -> str:
     if inspect.isclass(notify) or not callable(notify):
@@ -75,21 +81,30 @@ async def check_notify(notify) -> str:
     async with server as base_url, httpx.AsyncClient(base_url=base_url) as client:
         (await client.post("/notify", params={"email": who})).raise_for_status()
         deadline = time.perf_counter() + TASK_SECONDS_ALLOWED
-        while (not was_delivered(who) and time.perf_counter() < deadline
+        while (was_recorded(who) is None and time.perf_counter() < deadline
                and not server.exception_lines()):
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)  # a last lag sample after the task
     if server.log_lines("timeout graceful shutdown exceeded"):
         raise Hint(f"your task was still running {TASK_SECONDS_ALLOWED:.0f} s later: deliver "
-                   "the email without waiting for anything else.", decisive=True)
+                   "and record the email without waiting for anything else.", decisive=True)
     if server.exception_lines():
         raise Hint(f"the task failed on the server: {server.exception_lines()[-1]}",
                    decisive=True)
     hint_if_blocked(lag.max_lag, "your task (on the server's event loop)",
-                    "make it a plain `def`, or `await run_in_threadpool(deliver, email)`",
+                    "hand the blocking call to the threadpool: "
+                    "`await run_in_threadpool(deliver, email)`",
                     limit=DELIVER_SECONDS / 2)
     if not was_delivered(who):
         raise Hint("the task never finished `deliver(email)`: call it with the address it is "
                    "given.")
-    return (f"delivered after the response, and the server's loop was never late by more than "
-            f"{lag.max_lag:.2f} s.")
+    if was_recorded(who) is None:
+        raise Hint("the email was delivered but `record_delivery(email)` never finished: the "
+                   "task must still `await` it, so it stays `async def`; it is the blocking "
+                   "`deliver` that goes to the threadpool (`await run_in_threadpool(deliver, "
+                   "email)`).")
+    if not was_recorded(who):
+        raise Hint("`record_delivery(email)` ran before `deliver(email)` had finished: await "
+                   "the delivery first, then record it.")
+    return (f"delivered, then recorded, after the response, and the server's loop was never "
+            f"late by more than {lag.max_lag:.2f} s.")

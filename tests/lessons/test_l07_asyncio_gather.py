@@ -1,46 +1,40 @@
-import pytest
+"""Lesson 07 writes its fan-outs in the notebook; these tests change its numbers and re-run its
+sections, as a learner would, and check that the output follows."""
 
-from course_app.client import AppClient
-from course_app.fake_upstream import build_upstream
-from course_app.lessons import l07_asyncio_gather as lesson
+import re
+from pathlib import Path
 
-pytestmark = pytest.mark.anyio
+from course_app.notebook_runner import rerun_section, section_text
 
-
-@pytest.fixture
-async def upstream():
-    app = build_upstream()
-    async with AppClient(app) as client:
-        yield client, app.state.stats
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "07_asyncio_gather.ipynb"
 
 
-async def test_gather_takes_the_longest_not_the_sum_and_keeps_argument_order(upstream):
-    client, _ = upstream
-    results, sequential = await lesson.one_after_another(client)
-    gathered, together = await lesson.with_gather(client)
-    assert results == gathered
-    assert together.wall_time < 0.7 * sequential.wall_time
-    assert await lesson.arrival_order(client) == [
-        "weather in Lima", "euro to dollar", "weather in Oslo"]
+def _completed(text: str, when: str) -> tuple[int, int]:
+    """(completed when it raised, completed 0.25 s later) from a 7.3 line about `when`."""
+    found = re.search(rf"completed when {when} raised: (\d+), 0\.25 s later: (\d+)", text)
+    assert found, text
+    return int(found[1]), int(found[2])
 
 
-async def test_a_failure_leaves_gather_s_other_calls_running(upstream):
-    outcome = await lesson.gather_when_one_fails(*upstream)
-    assert outcome["raised"].startswith("HTTPStatusError (503")
-    assert outcome["completed 0.25 s later"] > outcome["completed when it raised"]
-    assert await lesson.gather_partial_results(upstream[0]) == [
-        "weather in Oslo: ok", "euro to dollar: error 503", "weather in Lima: ok"]
+def test_a_larger_semaphore_lets_more_calls_run_at_once():
+    ran = rerun_section(NOTEBOOK, "7.5", {"Semaphore(3)": "Semaphore(4)"})
+    text = section_text(ran, "7.5")
+    assert "peak 4 in flight" in text
+    assert "peak 12 in flight" in text  # the unbounded fan-out, for comparison
 
 
-async def test_a_task_group_cancels_the_rest_and_a_deadline_cancels_the_late(upstream):
-    grouped = await lesson.task_group_when_one_fails(*upstream)
-    assert grouped["completed 0.25 s later"] == grouped["completed when it raised"] == 2
-    assert await lesson.gather_with_deadline(*upstream, deadline=0.25) == {
-        "timed out": True, "completed": 2}
+def test_a_failure_leaves_gather_s_other_calls_running():
+    text = section_text(rerun_section(NOTEBOOK, "7.3"), "7.3")
+    at_error, later = _completed(text, "gather")
+    assert later > at_error  # gather raised; the Oslo call still completed
+    assert "caught HTTPStatusError: Server error '503 Service Unavailable'" in text
+    assert "euro to dollar: error 503" in text and "weather in Oslo: ok" in text
+    at_error, later = _completed(text, "it")
+    assert later == at_error  # the TaskGroup cancelled the Oslo call
 
 
-async def test_a_semaphore_bounds_the_peak(upstream):
-    _, unbounded_peak = await lesson.fan_out(*upstream, cities=8)
-    bounded, bounded_peak = await lesson.fan_out(*upstream, cities=8, limit=2)
-    assert (unbounded_peak, bounded_peak) == (8, 2)
-    assert bounded.wall_time > 3 * 0.1
+def test_a_pool_timeout_longer_than_a_call_lets_the_extra_calls_wait_for_a_connection():
+    ran = rerun_section(NOTEBOOK, "7.6", {"pool=0.1)": "pool=1.0)"})
+    text = section_text(ran, "7.6")
+    assert "caught nothing" in text
+    assert "the answer is all 10 answer, in about 0.6 s" in text
