@@ -173,7 +173,8 @@ async def check_fetch_section(fetch_section) -> str:
                        f"{expected}}}`, got {got}." + (
                            " (An error status is not an exception until "
                            "`response.raise_for_status()`.)" if "data" in result else ""))
-        if len(attempts) > 1 and min(b - a for a, b in zip(attempts, attempts[1:])) < 0.01:
+        gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
+        if gaps and min(gaps) < 0.01:
             raise Hint(f"when {case}, the retries came at once: wait between attempts "
                        "(`await asyncio.sleep(...)`, growing each time, with jitter).")
         if limit.acquired < len(attempts):

@@ -131,6 +131,7 @@ def _fetch(*, retry=True, retry_timeouts=False, retry_refusals=False, wait=True,
     """A `fetch_section` like the notebook's, with one part done wrong."""
     retried = (httpx.ConnectError, httpx.TimeoutException) if retry_timeouts \
         else (httpx.ConnectError,)
+    timeouts = (httpx.TimeoutException,) if timeout_first else ()
 
     async def call(client, limit, url):
         if hold:
@@ -162,7 +163,7 @@ def _fetch(*, retry=True, retry_timeouts=False, retry_refusals=False, wait=True,
             if check_status:
                 response.raise_for_status()
             return {"data": response.json()}
-        except httpx.TimeoutException if timeout_first else ():
+        except timeouts:
             return {"error": f"{name}: no answer", "status": 504}
         except httpx.HTTPStatusError as error:
             code = error.response.status_code
