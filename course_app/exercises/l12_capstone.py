@@ -192,18 +192,21 @@ async def check_fetch_sections(fetch_sections) -> str:
               for name in ("weather", "rates", "flights")}
     urls = {"weather": "http://weather/weather/Oslo", "rates": "http://rates/rates/XYZ",
             "flights": "http://flights/flights/Oslo"}
-    async with httpx.AsyncClient(mounts=mounts, timeout=2.0) as client, \
-            LoopLagMonitor() as lag:
-        started = time.perf_counter()
-        try:
-            result = await guarded(fetch_sections(client, asyncio.Semaphore(10), urls))
-        except Exception as error:
-            if "coroutine" in str(error) or "unhashable" in str(error):
-                raise  # the checker core explains these best
-            raise Hint(f"one failed section (an unknown currency) made the whole call raise "
-                       f"{type(error).__name__}: call `fetch_section`, which returns a failure "
-                       "instead of raising it, for each section.", decisive=True) from None
-        took = time.perf_counter() - started
+    async with httpx.AsyncClient(mounts=mounts, timeout=2.0) as client:
+        await client.get("http://weather/weather/Oslo?latency=0")  # first-call set-up, unmeasured
+        upstream.state.stats.reset()
+        async with LoopLagMonitor() as lag:
+            started = time.perf_counter()
+            try:
+                result = await guarded(fetch_sections(client, asyncio.Semaphore(10), urls))
+            except Exception as error:
+                if "coroutine" in str(error) or "unhashable" in str(error):
+                    raise  # the checker core explains these best
+                raise Hint(f"one failed section (an unknown currency) made the whole call "
+                           f"raise {type(error).__name__}: call `fetch_section`, which returns "
+                           "a failure instead of raising it, for each section.",
+                           decisive=True) from None
+            took = time.perf_counter() - started
     hint_if_still_awaitable(result, fix="`return dict(zip(urls, await asyncio.gather(...)))`")
     hint_if_blocked(lag.max_lag, "`fetch_sections`")
     if not isinstance(result, dict):
@@ -226,7 +229,7 @@ async def check_fetch_sections(fetch_sections) -> str:
 # --- exercises --------------------------------------------------------------------------------
 
 DEADLINE = 0.2
-CALL_SECONDS = {"rates": 0.05, "weather": 0.1, "flights": 0.6, "events": 0.8}
+CALL_SECONDS = {"rates": 0.05, "weather": 0.1, "flights": 0.4, "events": 0.5}
 
 
 @exercise("12.1", "a deadline for the whole fan-out", expects="async function",
@@ -272,7 +275,7 @@ async def check_gather_within(gather_within) -> str:
         elif section != {"data": name}:
             raise Hint(f"`{name}` finished in time: expected its result {{'data': '{name}'}}, "
                        f"got {section!r}.")
-    await asyncio.sleep(max(CALL_SECONDS.values()) - DEADLINE + 0.05)
+    await asyncio.sleep(max(CALL_SECONDS.values()) - DEADLINE + 0.15)  # time to finish
     leftover = sorted(set(late) & finished)
     if leftover:
         raise Hint(f"{', '.join(leftover)} still finished after the deadline: cancel the late "
@@ -288,6 +291,7 @@ async def check_events_section(events_section) -> str:
     async with Server(build_upstream(latency=0), access_log=False,
                       graceful_shutdown_timeout=0.1) as base_url, \
             httpx.AsyncClient(base_url=base_url, timeout=0.3) as client:
+        await client.get("/events/Oslo")  # the first connection's set-up, not measured below
         cases = {
             "the service answers": f"{base_url}/events/Oslo",
             "the service fails with a 503": f"{base_url}/events/Oslo?status=503",
@@ -308,14 +312,14 @@ async def check_events_section(events_section) -> str:
                                "failures) and return `{\"error\": ...}` instead.",
                                decisive=True) from None
             took = time.perf_counter() - started
+            if took > 1.0:
+                raise Hint(f"when {case}, the call took {seconds(took)}: use the `client` you "
+                           "are given, whose timeout (0.3 s here) stops the wait.")
             hint_if_blocked(lag.max_lag, "`events_section`",
                             "use `await client.get(url)` with the client you are given")
             hint_if_still_awaitable(result, fix="`await client.get(url)`")
             if not isinstance(result, dict):
                 raise Hint(f"when {case}, return a dict, not {type(result).__name__}.")
-            if took > 1.0:
-                raise Hint(f"when {case}, the call took {seconds(took)}: use the `client` you "
-                           "are given, whose timeout (0.3 s here) stops the wait.")
             if case == "the service answers":
                 data = result.get("data")
                 if not isinstance(data, dict) or data.get("city") != "Oslo":
