@@ -89,7 +89,7 @@ class Exercise:
         checker: called with the answer; returns a short success note (or an awaitable of
             one), or raises `Hint`.
         solution: the reference solution, a function in `course_app.solutions`; for a "value"
-            exercise, a function that returns the right value.
+            exercise, a function that returns the right value. None for a step check (`step`).
         time_limit: seconds the checker may run before the answer counts as hanging. An answer
             that awaits for ever is cancelled then; one that blocks the loop's thread
             (`time.sleep`, a lock, a CPU loop) is interrupted after `INTERRUPT_SECONDS` on Linux
@@ -100,7 +100,7 @@ class Exercise:
     title: str
     expects: str
     checker: Callable[[Any], str | Awaitable[str]]
-    solution: Callable[..., Any]
+    solution: Callable[..., Any] | None
     time_limit: float = 10.0
 
 
@@ -141,6 +141,38 @@ def exercises() -> dict[str, Exercise]:
     import course_app.exercises  # noqa: F401 - importing registers every lesson's exercises
 
     return dict(sorted(_EXERCISES.items()))
+
+
+_STEPS: dict[str, Exercise] = {}
+
+
+def step(step_id: str, title: str, *, expects: str,
+         time_limit: float = 10.0) -> Callable[[Callable], Callable]:
+    """Decorator that registers a *step check*, such as "12.lifespan": checked like an exercise
+    (`await check("12.lifespan", lifespan)`), for code that a lesson writes itself and the
+    learner may change (the capstone's steps). A step has no reference solution, and a pass is
+    not recorded as exercise progress.
+
+    Raises:
+        ValueError: as `exercise` does.
+    """
+    if expects not in _EXPECTS:
+        raise ValueError(f"expects must be one of {_EXPECTS}, not {expects!r}")
+
+    def register(checker: Callable) -> Callable:
+        if step_id in _STEPS or step_id in _EXERCISES:
+            raise ValueError(f"step {step_id!r} is registered twice")
+        _STEPS[step_id] = Exercise(step_id, title, expects, checker, None, time_limit)
+        return checker
+
+    return register
+
+
+def steps() -> dict[str, Exercise]:
+    """Every registered step check, by id."""
+    import course_app.exercises  # noqa: F401 - importing registers every lesson's checks
+
+    return dict(sorted(_STEPS.items()))
 
 
 def _name_of(answer: Any) -> str:
@@ -258,7 +290,7 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
 
     Never raises for anything the answer does; records a pass in the progress file.
     """
-    item = exercises().get(exercise_id)
+    item = exercises().get(exercise_id) or steps().get(exercise_id)
     if item is None:
         known = ", ".join(exercises()) or "none"
         return False, f"there is no exercise {exercise_id!r}; the exercises are: {known}."
@@ -305,6 +337,8 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
         return False, "your answer raises NotImplementedError: it looks unfinished."
     if caught.error is not None:
         return False, f"your answer raised {describe(caught.error)}"
+    if item.solution is None:  # a step check: nothing to record
+        return True, str(note or "")
     try:
         progress.record_pass(exercise_id)
     except OSError as error:

@@ -94,7 +94,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(12, "capstone", "Capstone: build a travel dashboard that uses every lesson",
            "(beyond the source text) What does one realistic async service look like?",
            shows=("asynccontextmanager", "lifespan=", "@.get", "httpx.AsyncClient", "Semaphore",
-                  "asyncio.gather")),
+                  "asyncio.gather", ".add_task", "run_in_executor", "max_concurrency=")),
 )
 
 

@@ -19,7 +19,6 @@ from course_app.lessons.l03_async_and_await import butter, fetch_data, make_coff
 from course_app.lessons.l04_when_to_use_async import legacy_lookup
 from course_app.lessons.l08_background_tasks import deliver, record_delivery
 from course_app.lessons.l09_limits_of_async import count_primes
-from course_app.lessons.l12_capstone import fetch_section, fetch_sections, section_urls
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -760,42 +759,48 @@ def _best_returns_the_result(results, p95_limit_ms):
 # lesson 12
 
 
-async def _four_without_events(client, limit, bases, city, currency):
-    return await fetch_sections(client, limit, section_urls(bases, city, currency))
+async def _within_no_deadline(calls, seconds):
+    return dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
 
 
-async def _four_one_by_one(client, limit, bases, city, currency):
-    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
-    return {name: await fetch_section(client, limit, name, url) for name, url in urls.items()}
+async def _within_wait_for(calls, seconds):
+    results = await asyncio.wait_for(asyncio.gather(*calls.values()), seconds)
+    return dict(zip(calls, results, strict=True))
 
 
-async def _four_events_afterwards(client, limit, bases, city, currency):
-    sections = await fetch_sections(client, limit, section_urls(bases, city, currency))
-    sections["events"] = await fetch_section(client, limit, "events",
-                                             f"{bases['events']}/events/{city}")
-    return sections
+async def _within_never_cancels(calls, seconds):
+    tasks = {name: asyncio.create_task(call) for name, call in calls.items()}
+    await asyncio.wait(tasks.values(), timeout=seconds)
+    return {name: task.result() if task.done() else
+            {"error": f"{name}: no answer within {seconds} s", "status": 504}
+            for name, task in tasks.items()}
 
 
-async def _four_wrong_path(client, limit, bases, city, currency):
-    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/event/{city}"}
-    return await fetch_sections(client, limit, urls)
+async def _within_wrong_message(calls, seconds):
+    tasks = {name: asyncio.create_task(call) for name, call in calls.items()}
+    await asyncio.wait(tasks.values(), timeout=seconds)
+    for task in tasks.values():
+        task.cancel()
+    return {name: task.result() if task.done() and not task.cancelled() else
+            {"error": "timed out", "status": 504} for name, task in tasks.items()}
 
 
-async def _four_ignores_the_semaphore(client, limit, bases, city, currency):
-    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
-    return await fetch_sections(client, asyncio.Semaphore(100), urls)
+async def _within_only_finished(calls, seconds):
+    tasks = {name: asyncio.create_task(call) for name, call in calls.items()}
+    done, pending = await asyncio.wait(tasks.values(), timeout=seconds)
+    for task in pending:
+        task.cancel()
+    return {name: task.result() for name, task in tasks.items() if task in done}
 
 
-async def _four_events_by_currency(client, limit, bases, city, currency):
-    urls = {**section_urls(bases, city, currency),
-            "events": f"{bases['events']}/events/{currency}"}
-    return await fetch_sections(client, limit, urls)
-
-
-async def _four_new_client(client, limit, bases, city, currency):
-    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
-    async with httpx.AsyncClient() as own:
-        return await fetch_sections(own, limit, urls)
+async def _within_all_or_nothing(calls, seconds):
+    try:
+        async with asyncio.timeout(seconds):
+            results = await asyncio.gather(*calls.values())
+    except TimeoutError:
+        return {name: {"error": f"{name}: no answer within {seconds} s", "status": 504}
+                for name in calls}
+    return dict(zip(calls, results, strict=True))
 
 
 async def _events_new_client_without_timeout(client, url):
@@ -960,13 +965,12 @@ WRONG_ANSWERS = {
         (_best_highest_concurrency_within, "pick the most throughput"),
     ],
     "12.1": [
-        (_four_without_events, "has no events section"),
-        (_four_one_by_one, "in flight at once"),
-        (_four_events_afterwards, "in flight at once"),
-        (_four_wrong_path, "answers on `/events/{city}`"),
-        (_four_ignores_the_semaphore, "semaphore `limit` was held for only"),
-        (_four_events_by_currency, "Build its URL from `city`"),
-        (_four_new_client, "Use the `client` you are given"),
+        (_within_no_deadline, "stop waiting at the deadline"),
+        (_within_wait_for, "let a `TimeoutError` escape"),
+        (_within_never_cancels, "cancel the late calls"),
+        (_within_wrong_message, "`flights` was late: expected"),
+        (_within_only_finished, "return a dict with every call's name"),
+        (_within_all_or_nothing, "`rates` finished in time"),
     ],
     "12.2": [
         (_events_raises, "raised HTTPStatusError"),

@@ -590,6 +590,22 @@ async def gather_given_a_list():
     return "\n".join(caught.lines)
 
 
+@reproduces("`RuntimeError: ... is bound to a different event loop`")
+async def semaphore_bound_to_another_loop():
+    limit = asyncio.Semaphore(1)  # made once, like a module-level global
+
+    async def two_calls():
+        async def call():
+            async with limit:
+                await asyncio.sleep(0.01)
+        await asyncio.gather(call(), call())  # the second one waits: `limit` binds to this loop
+
+    await two_calls()
+    with pitfall(report=False) as caught:
+        await asyncio.to_thread(asyncio.run, two_calls())  # a second event loop
+    return describe(caught.error)
+
+
 @reproduces("`[Errno 98] error while attempting to bind on address ('127.0.0.1', ...): address "
             "already in use`")
 def port_taken():

@@ -1,15 +1,22 @@
 """Reference solutions for lesson 12, the capstone."""
 
+import asyncio
 
 import httpx
 
-from course_app.lessons.l12_capstone import fetch_sections, section_urls
 
-
-async def fetch_with_events(client, limit, bases, city, currency):
-    """12.1: the three sections plus events, all in one `gather`."""
-    urls = {**section_urls(bases, city, currency), "events": f"{bases['events']}/events/{city}"}
-    return await fetch_sections(client, limit, urls)
+async def gather_within(calls, seconds):
+    """12.1: every call at once; at the deadline, the results so far, and a 504 for the rest."""
+    tasks = {name: asyncio.create_task(call) for name, call in calls.items()}
+    await asyncio.wait(tasks.values(), timeout=seconds)
+    results = {}
+    for name, task in tasks.items():
+        if task.done():
+            results[name] = task.result()
+        else:
+            task.cancel()  # nobody will read it: stop it calling the service
+            results[name] = {"error": f"{name}: no answer within {seconds} s", "status": 504}
+    return results
 
 
 async def events_section(client, url):
@@ -22,5 +29,3 @@ async def events_section(client, url):
     except httpx.HTTPError as error:  # an error status, or a connection that failed
         return {"error": f"events: unavailable ({type(error).__name__})"}
     return {"data": response.json()}
-
-

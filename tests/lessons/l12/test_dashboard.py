@@ -1,4 +1,8 @@
-"""The capstone's own tests, in lesson 11's style: in-process, one app per test, no sleeps."""
+"""The capstone's own tests, in lesson 11's style: in-process, one app per test, no sleeps.
+
+The app is the one the notebook assembles: `notebook_module` runs the notebook's `# Set-up`
+cells (as saved) in a fresh module, so these tests check the code the learner reads.
+"""
 
 from contextlib import asynccontextmanager
 
@@ -6,31 +10,39 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from course_app.lessons.l12_capstone import (
-    SECTION_PATHS,
-    broken_service,
-    dashboard_for,
-    in_process_services,
-)
+from course_app.fake_upstream import build_upstream
+from course_app.lessons.l12_capstone import broken_service, notebook_module
 from course_app.server import Server
 
 pytestmark = pytest.mark.anyio
 
+capstone = notebook_module()
+SECTIONS = list(capstone.SECTIONS)
+
+
+def services(latency: float = 0.0) -> dict:
+    """A fresh fake service per section, each answering after `latency` seconds."""
+    return {name: build_upstream(latency=latency) for name in SECTIONS}
+
 
 @asynccontextmanager
-async def client_for(app):
-    """An in-process client for `app`, with its lifespan running (lesson 11)."""
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+async def dashboard_for(services: dict, **settings):
+    """An in-process client for the notebook's app on `services`, its lifespan running."""
+    app = capstone.app
+    app.dependency_overrides[capstone.settings] = lambda: capstone.Settings(services, **settings)
+    try:
+        async with LifespanManager(app, startup_timeout=30) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+    finally:
+        app.dependency_overrides.clear()
 
 
 @pytest.fixture
 async def dashboard():
     """The dashboard on three fast in-process services, with caching on."""
-    app = dashboard_for(in_process_services({name: 0.01 for name in SECTION_PATHS}))
-    async with client_for(app) as client:
+    async with dashboard_for(services(latency=0.01)) as client:
         yield client
 
 
@@ -43,6 +55,8 @@ async def test_every_section_and_the_ranked_flights(dashboard):
     flights = body["sections"]["flights"]["data"]["flights"]
     values = [flight["price_eur"] + 25 * flight["hours"] for flight in flights]
     assert values == sorted(values)  # ranked, best value first
+    timing = dict(part.split(";dur=") for part in response.headers["Server-Timing"].split(", "))
+    assert list(timing) == ["upstream", "ranking", "snapshot"]
 
 
 async def test_an_unknown_currency_carries_the_services_reason(dashboard):
@@ -61,9 +75,7 @@ async def test_a_second_request_is_served_from_the_cache_and_stored_once(dashboa
 
 
 async def test_a_stale_answer_is_served_and_refreshed_in_the_background():
-    app = dashboard_for(in_process_services({name: 0 for name in SECTION_PATHS}),
-                        cache_seconds=1e-9)
-    async with client_for(app) as client:
+    async with dashboard_for(services(), cache_seconds=1e-9) as client:
         await client.get("/dashboard/Accra")
         stale = await client.get("/dashboard/Accra")
         assert stale.json()["cached"] is True and stale.json()["refreshing"] is True
@@ -72,29 +84,24 @@ async def test_a_stale_answer_is_served_and_refreshed_in_the_background():
 
 
 async def test_one_failing_service_gives_a_partial_answer_and_all_failing_a_502():
-    services = in_process_services({name: 0 for name in SECTION_PATHS})
-    async with client_for(dashboard_for({**services, "rates": broken_service(503)})) as client:
+    async with dashboard_for({**services(), "rates": broken_service(503)}) as client:
         response = await client.get("/dashboard/Oslo")
     assert response.status_code == 200
     sections = response.json()["sections"]
     assert sections["rates"] == {"error": "rates: the service failed (503)", "status": 502}
     assert "data" in sections["weather"] and "data" in sections["flights"]
 
-    async with client_for(dashboard_for({name: broken_service(500)
-                                         for name in SECTION_PATHS})) as client:
+    async with dashboard_for({name: broken_service(500) for name in SECTIONS}) as client:
         response = await client.get("/dashboard/Oslo")
     assert response.status_code == 502
     assert "weather: the service failed (500)" in response.json()["detail"]
 
 
 async def test_services_that_never_answer_give_a_504_within_the_timeout():
-    from course_app.fake_upstream import build_upstream
-
     # timeouts need real sockets: the in-process transport has no clock
     async with Server(build_upstream(latency=3), access_log=False,
                       graceful_shutdown_timeout=0.1) as slow:
-        app = dashboard_for({name: slow for name in SECTION_PATHS}, timeout=0.2)
-        async with client_for(app) as client:
+        async with dashboard_for(dict.fromkeys(SECTIONS, slow), timeout=0.2) as client:
             response = await client.get("/dashboard/Oslo")
     assert response.status_code == 504
     assert "no answer within 0.2 s" in response.json()["detail"]
