@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -210,6 +211,26 @@ def database_connection():
         RuntimeError: "No TortoiseContext is currently active" when no database is open.
     """
     return Author._meta.db
+
+
+async def slow_query(seconds: float) -> None:
+    """One query that keeps its connection busy for `seconds`, like a slow report.
+
+    PostgreSQL runs `SELECT pg_sleep(seconds)`. SQLite has no sleep, so the course adds one as
+    an SQL function (`course_sleep`) to the connection; it runs in aiosqlite's worker thread,
+    exactly where a slow SQLite query would run, so the event loop stays free either way.
+
+    Raises:
+        RuntimeError: "No TortoiseContext is currently active" when no database is open.
+    """
+    connection = database_connection()
+    if connection.capabilities.dialect == "sqlite":
+        await connection.create_connection(with_db=True)
+        raw = connection._connection  # the aiosqlite.Connection behind Tortoise's client
+        await raw.create_function("course_sleep", 1, time.sleep)
+        await connection.execute_query("SELECT course_sleep(?)", [seconds])
+    else:
+        await connection.execute_query("SELECT pg_sleep($1)", [seconds])
 
 
 @dataclass

@@ -488,6 +488,25 @@ async def model_outside_the_database():
     async with fresh_database():
         with pitfall(report=False) as caught:
             await Review.all().count()
+
+    # A script that lists its own module by its file name: Tortoise imports it a second time.
+    from course_app.script import run_script
+
+    shop = ("import asyncio\nfrom tortoise import Tortoise, fields\n"
+            "from tortoise.models import Model\n"
+            "class Item(Model):\n    id = fields.IntField(primary_key=True)\n"
+            "async def main():\n"
+            "    await Tortoise.init(db_url='sqlite://:memory:', modules={'models': ['shop']})\n"
+            "    try:\n        await Tortoise.generate_schemas()\n"
+            "        print(await Item.all().count())\n"
+            "    finally:\n        await Tortoise.close_connections()\n"
+            "if __name__ == '__main__':\n    asyncio.run(main())\n")
+    by_file_name = await run_script(shop, name="shop.py", timeout=SECONDS)
+    assert by_file_name.error == ("tortoise.exceptions.ConfigurationError: default_connection "
+                                  "for the model <class '__main__.Item'> cannot be None")
+    as_main = await run_script(shop.replace("['shop']", "['__main__']"), name="shop.py",
+                               timeout=SECONDS)
+    assert as_main.output == ["0"], as_main  # the fix
     return describe(caught.error)
 
 

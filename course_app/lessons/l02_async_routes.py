@@ -1,15 +1,15 @@
-"""Lesson 02: async path operations, parameters, validation, the lifespan, a real server.
+"""Lesson 02's café menu API: path and query parameters, validation, and a lifespan.
 
-`menu_app` is a café's menu API. Its lifespan loads the menu once at start-up and hands it to
-every request as `request.state.menu`; `GET /menu/{item}` takes a path parameter and a
-validated query parameter. `sleepy_app` is the pitfall: an `async def` path operation that
-waits with `time.sleep`, next to one that awaits.
+`menu_app`'s lifespan loads the menu once at start-up and hands it to every request as
+`request.state.menu`; `GET /menu/{item}` takes a path parameter and a validated query
+parameter. It lives here, not in the notebook, because it is served in a child process
+(`python -m uvicorn course_app.lessons.l02_async_routes:menu_app`) and lesson 11 tests it; the
+lesson's other apps are written in the notebook.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import asynccontextmanager
 from enum import StrEnum
 
@@ -42,7 +42,8 @@ async def load_menu() -> dict[str, float]:
 
 @asynccontextmanager
 async def menu_lifespan(app: FastAPI):
-    """Start-up: load the menu once. What it yields becomes `request.state` in every request."""
+    """Start-up: load the menu once. What it yields (a mapping) is copied into every request's
+    `request.state`."""
     menu = await load_menu()
     yield {"menu": menu}
     menu.clear()  # shut-down: release what start-up acquired
@@ -70,50 +71,3 @@ async def quote(
         raise HTTPException(404, f"no {item!r} on the menu; try one of: {', '.join(sorted(menu))}")
     total = round(menu[item] * SIZE_FACTOR[size.value] * quantity, 2)
     return Quote(item=item, size=size, quantity=quantity, total=total)
-
-
-# --- pitfall: on_event next to lifespan ---------------------------------------------------------
-
-
-def build_app_with_on_event(events: list[str]) -> FastAPI:
-    """An app with a lifespan *and* an `@app.on_event("startup")` handler.
-
-    Both append to `events` when they run. FastAPI warns that `on_event` is deprecated
-    (DeprecationWarning, at decoration time); with `lifespan=` set, the handler never runs.
-    """
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        events.append("lifespan start-up")
-        yield
-        events.append("lifespan shut-down")
-
-    app = FastAPI(lifespan=lifespan)
-
-    @app.on_event("startup")
-    async def old_style_startup() -> None:
-        events.append("on_event start-up")
-
-    return app
-
-
-# --- pitfall: time.sleep in an async path operation ----------------------------------------------
-
-WAIT_SECONDS = 0.3
-"""How long each `sleepy_app` request waits, in seconds."""
-
-sleepy_app = FastAPI(title="Sleepy café")
-
-
-@sleepy_app.get("/blocking")
-async def blocking_wait() -> dict[str, str]:
-    """The pitfall: `time.sleep` inside `async def` blocks the server's event loop."""
-    time.sleep(WAIT_SECONDS)
-    return {"waited": "blocking"}
-
-
-@sleepy_app.get("/awaiting")
-async def awaiting_wait() -> dict[str, str]:
-    """The fix: `await asyncio.sleep` lets the loop serve other requests meanwhile."""
-    await asyncio.sleep(WAIT_SECONDS)
-    return {"waited": "awaiting"}

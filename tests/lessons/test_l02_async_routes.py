@@ -1,13 +1,13 @@
-import warnings
+import re
+from pathlib import Path
 
 import httpx
 import pytest
 
-from course_app.burst import burst
 from course_app.client import AppClient
 from course_app.lessons import l02_async_routes as lesson
+from course_app.notebook_runner import rerun_section, section_text
 from course_app.pitfall import pitfall
-from course_app.server import Server
 
 pytestmark = pytest.mark.anyio
 
@@ -49,20 +49,24 @@ async def test_pitfall_a_bare_transport_skips_the_lifespan():
     assert "'State' object has no attribute 'menu'" in str(caught.error)
 
 
-async def test_pitfall_on_event_next_to_lifespan_never_runs():
-    events: list[str] = []
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        app = lesson.build_app_with_on_event(events)
-    assert any("on_event is deprecated" in str(w.message) for w in seen)
-    async with AppClient(app):
-        pass
-    assert events == ["lifespan start-up", "lifespan shut-down"]
+# --- the notebook, edited and run again ---------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_async_routes.ipynb"
 
 
-async def test_pitfall_time_sleep_serialises_requests_on_a_real_server():
-    async with Server(lesson.sleepy_app) as base_url:
-        blocking = await burst(base_url, "/blocking", count=4)
-        awaiting = await burst(base_url, "/awaiting", count=4)
-    assert blocking.wall_time > 2.5 * awaiting.wall_time
-    assert awaiting.max_overlap() == 4
+def test_fewer_blocking_requests_take_fewer_times_as_long():
+    ran = rerun_section(NOTEBOOK, "2.9", {"requests = 5": "requests = 2"})
+    text = section_text(ran, "2.9")
+    match = re.search(r"2 blocking requests took (\d+\.\d)× as long as 2 awaiting ones", text)
+    assert match, text
+    assert 1.5 < float(match[1]) < 3.5  # about 2: two waits one after another, against one
+
+
+def test_the_lifespan_state_is_copied_per_request_and_a_rebound_list_is_too():
+    ran = section_text(rerun_section(NOTEBOOK, "2.5"), "2.5")
+    assert "{'visits': 1, 'orders': ['latte', 'matcha', 'espresso']}" in ran
+    # a learner's edit: rebind the list instead of mutating it, and each request starts afresh
+    edited = section_text(rerun_section(NOTEBOOK, "2.5", {
+        "request.state.orders.append(item)": "request.state.orders = [*request.state.orders, item]",
+    }), "2.5")
+    assert "{'visits': 1, 'orders': ['espresso']}" in edited

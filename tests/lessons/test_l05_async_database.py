@@ -1,5 +1,11 @@
-"""Lesson 05's app and comparisons, on SQLite and (when configured) PostgreSQL."""
+"""Lesson 05's library API on SQLite and (when configured) PostgreSQL, the source text's item app
+on a real server, and the notebook's sections edited and run again."""
 
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
 import pytest
 
 from course_app.client import AppClient
@@ -12,8 +18,13 @@ from course_app.database import (
     database_settings,
     fresh_database,
     library_rows,
+    slow_query,
 )
 from course_app.lessons import l05_async_database as lesson
+from course_app.loop_lag import LoopLagMonitor
+from course_app.notebook_runner import rerun_section, section_text
+from course_app.server import Server
+from course_app.timeline import Timeline
 
 pytestmark = pytest.mark.anyio
 
@@ -108,64 +119,78 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(library):
 
 async def test_gather_queues_on_one_sqlite_connection_and_overlaps_on_a_pool(library,
                                                                              database_url):
-    result = await lesson.queries_one_after_another_vs_gather(count=4, seconds=0.1)
-    sequential = result["one_after_another"].wall_time
-    gathered = result["gather"].wall_time
-    assert sequential >= 0.35
-    assert result["max_lag"] < 0.05  # the queries run in the driver, never on the loop
+    """Section 5.4's measurement, on both back ends (PostgreSQL when configured)."""
+    await slow_query(0)  # open the connection before timing
+    sequential, gathered = Timeline("one after another"), Timeline("gather")
+
+    async def timed(timeline, name):
+        async with timeline.span(name):
+            await slow_query(0.1)
+
+    async with LoopLagMonitor() as lag:
+        for n in range(4):
+            await timed(sequential, f"query {n}")
+        await asyncio.gather(*(timed(gathered, f"query {n}") for n in range(4)))
+    assert sequential.wall_time >= 0.35
+    assert lag.max_lag < 0.1  # the queries run in the driver, never on the loop
     if database_url.startswith("sqlite"):
-        assert result["engine"] == "sqlite"
-        assert gathered > 0.8 * sequential  # one connection: queued, not overlapped
-        assert result["gather"].max_overlap() == 4  # all four were waiting at once, though
+        assert gathered.wall_time > 0.8 * sequential.wall_time  # one connection: queued
+        assert gathered.max_overlap() == 4  # all four were waiting at once, though
     else:
-        assert result["engine"] == "postgres"
-        assert gathered < 0.5 * sequential  # a pool of 5: the four ran at once
+        assert gathered.wall_time < 0.5 * sequential.wall_time  # a pool of 5: all at once
 
 
-async def test_a_transaction_leaves_nothing_of_a_failed_write(library):
-    await add_sample_library()
-    without = await lesson.half_written(lesson.add_author_with_books)
-    assert without["error"] == "IntegrityError"
-    assert without["added"] == [("Iain M. Banks", ["Excession", "Inversions"])]
-    await lesson.remove_author("Iain M. Banks")
-    assert await library_rows() == without["before"]
-
-    atomic = await lesson.half_written(lesson.add_author_with_books_atomically)
-    assert atomic["error"] == "IntegrityError"
-    assert atomic["added"] == []
-    assert atomic["after"] == atomic["before"]
-
-
-async def test_prefetch_related_turns_one_query_per_author_into_two(database_url):
-    counts = await lesson.query_counts(database_url)
-    n_plus_1, naive = counts["one query per author"]
-    two, prefetched = counts["prefetch_related"]
-    assert naive == prefetched == {name: titles for name, titles in SAMPLE_LIBRARY.items()}
-    assert n_plus_1 == 1 + len(SAMPLE_LIBRARY)
-    assert two == 2
-
-
-def test_a_script_that_never_closes_its_connection_never_exits():
-    closed = lesson.script_exit(close=True, timeout=10)
-    assert closed["exited"]
-    assert closed["output"] == ["authors: 0"]
-    forgot = lesson.script_exit(close=False, timeout=2)
-    assert not forgot["exited"]
-    assert forgot["output"] == ["authors: 0"]  # it did its work, then hung
-    assert closed["seconds"] < 0.75 * 2
-
-
-async def test_sqlalchemy_finds_the_same_authors_as_tortoise():
-    library = {**SAMPLE_LIBRARY, "Solo": ["Only one"]}
-    found = await lesson.side_by_side(library, min_books=2)
-    expected = sorted(name for name, titles in library.items() if len(titles) >= 2)
-    assert found == {"Tortoise ORM": expected, "SQLAlchemy": expected}
-
-
-async def test_exercise_solutions_and_lesson_functions_agree(database_url):
+async def test_exercise_solutions_agree_with_the_library(database_url):
     from course_app.solutions.l05_async_database import book_counts
 
     async with fresh_database(database_url):
         await add_sample_library()
-        titles = await lesson.titles_by_author_prefetched()
-        assert await book_counts() == {name: len(t) for name, t in titles.items()}
+        assert await book_counts() == {name: len(t) for name, t in SAMPLE_LIBRARY.items()}
+
+
+# --- section 5.1: the source text's app on a real server --------------------------------------
+
+async def test_a_database_opened_in_on_event_is_invisible_to_requests_under_uvicorn():
+    server = Server("course_app.lessons.l05_items:on_event_app", access_log=False)
+    async with server as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            response = await client.get("/items/")
+    assert response.status_code == 500
+    assert server.exception_lines() == [
+        "RuntimeError: No TortoiseContext is currently active. Use 'async with TortoiseContext()"
+        " as ctx:' to create one, or call Tortoise.init() for global state."]
+
+    fixed = Server("course_app.lessons.l05_items:lifespan_app", access_log=False)
+    async with fixed as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            created = await client.post("/items/", params={"name": "cup"})
+            listed = await client.get("/items/")
+    assert created.status_code == 201
+    assert listed.json() == [{"id": 1, "name": "cup"}]
+    assert fixed.exception_lines() == []
+
+
+# --- the notebook, edited and run again ---------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05_async_database.ipynb"
+
+
+def test_fewer_queries_take_less_time_one_after_another_and_with_gather():
+    ran = rerun_section(NOTEBOOK, "5.4", {"count, each = 4, 0.1": "count, each = 2, 0.1"})
+    text = section_text(ran, "5.4")
+    match = re.search(r"2 queries of 0\.10 s: one after another (\d+\.\d+) s, "
+                      r"gather (\d+\.\d+) s", text)
+    assert match, text
+    sequential, gathered = map(float, match.groups())
+    assert 0.15 < sequential < 0.35 and gathered > 0.8 * sequential
+
+
+def test_a_script_that_never_closes_its_connection_never_exits():
+    ran = section_text(rerun_section(NOTEBOOK, "5.7"), "5.7")
+    assert "the script that closes printed ['authors: 0'] and exited" in ran
+    assert "the script that forgets to close printed ['authors: 0'] and was still running" in ran
+    # a learner's edit: close in both runs (and change the claim): both exit
+    edited = section_text(rerun_section(NOTEBOOK, "5.7", {
+        "    if close:\n": "    if True:\n",
+        "not forgets.exited": "forgets.exited"}), "5.7")
+    assert "the script that forgets to close printed ['authors: 0'] and exited" in edited
