@@ -5,10 +5,12 @@
     # c=40   n=80    183.2 req/s  p50  203.4 ms  p95  214.9 ms  p99  216.0 ms  max  216.3 ms  ok
 
 `concurrency` workers each send one request at a time over a connection of their own, so at
-most `concurrency` requests are in flight at once. The generator is one Python process on the
-same two cores as the server, so it has a ceiling of its own (`client_ceiling` in lesson 10
-measures it): a scenario should make each request wait long enough that the server, not the
-client, sets the pace. Loopback only, and bounded in count and time.
+most `concurrency` requests are in flight at once. The generator is **closed-loop**: a worker
+sends its next request only when the last one is answered, so it slows down with an overloaded
+server, where real users keep arriving; past overload its latencies understate what users see.
+It is one Python process on the same cores as the server, so it has a ceiling of its own (lesson
+10, section 10.1, measures it): a scenario should make each request wait long enough that the
+server, not the client, sets the pace. Loopback only, and bounded in count and time.
 """
 
 from __future__ import annotations

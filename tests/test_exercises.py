@@ -398,6 +398,19 @@ async def _forecast_everything_502(client, city):
     return response.json()
 
 
+async def _forecast_every_status_502(client, city):
+    from fastapi import HTTPException
+
+    try:
+        response = await client.get(f"/weather/{city}")
+        response.raise_for_status()
+    except httpx.TimeoutException:
+        raise HTTPException(504, "too slow") from None
+    except httpx.HTTPError:
+        raise HTTPException(502, "upstream trouble") from None
+    return response.json()
+
+
 async def _forecast_blocking(client, city):
     time.sleep(0.1)
     return await solutions_forecast(client, city)
@@ -1136,6 +1149,7 @@ WRONG_ANSWERS = {
         (_forecast_blocking, "the event loop was frozen"),
         (_forecast_own_client, "did not use the `client` it was given"),
         (_forecast_no_message, "give the 502 a message"),
+        (_forecast_every_status_502, "the mistake is our caller's"),
     ],
     "06.2": [
         (_upstream_never_closed, "still open after shut-down"),

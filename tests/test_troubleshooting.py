@@ -397,9 +397,8 @@ def not_a_course_server():
 
 @reproduces("`uvicorn --workers 2` did not raise my throughput")
 async def kept_alive_connections_stay_with_one_worker():
-    # The fix, new connections spread over both workers, is measured by lesson 10's
-    # test_a_second_worker_doubles_the_blocked_throughput.
-    async with Server("course_app.lessons.l10_performance_and_scalability:scenario_app",
+    # The fix, new connections spread over both workers, is measured in lesson 10, section 10.4.
+    async with Server("course_app.lessons.l10_performance_and_scalability:workers_app",
                       workers=2, access_log=False) as base_url:
         async with httpx.AsyncClient(base_url=base_url) as client:  # one kept-alive connection
             answered_by = {(await client.get("/worker")).json()["pid"] for _ in range(20)}
@@ -410,18 +409,19 @@ async def kept_alive_connections_stay_with_one_worker():
 async def one_shared_client_as_the_load_generator():
     from course_app.load import generate_load
 
+    WAITS = "/weather/Oslo?latency=0.2"  # the fake upstream awaits 0.2 s, then answers
+
     async def shared_client_round(base_url: str, concurrency: int) -> float:
         limits = httpx.Limits(max_connections=concurrency)
         async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
-            await asyncio.gather(*(client.get("/async-io") for _ in range(concurrency)))  # connect
+            await asyncio.gather(*(client.get(WAITS) for _ in range(concurrency)))  # connect
             started = time.perf_counter()
-            await asyncio.gather(*(client.get("/async-io") for _ in range(concurrency)))
+            await asyncio.gather(*(client.get(WAITS) for _ in range(concurrency)))
             return time.perf_counter() - started
 
-    async with Server("course_app.lessons.l10_performance_and_scalability:scenario_app",
-                      access_log=False) as base_url:
+    async with Server("course_app.fake_upstream:upstream_app", access_log=False) as base_url:
         shared = await shared_client_round(base_url, 80)
-        per_worker = await generate_load(base_url, "/async-io", requests=160, concurrency=80)
+        per_worker = await generate_load(base_url, WAITS, requests=160, concurrency=80)
     # 80 requests that each wait 0.2 s: one round should take about 0.2 s.
     per_worker_round = per_worker.wall_time / 2  # 160 requests: two rounds of 80
     assert not per_worker.errors and per_worker_round < 0.5, per_worker.summary()
@@ -595,6 +595,37 @@ async def nothing_listening():
             "body`")
 async def upstream_drops_the_connection():
     return await _upstream_error("/weather/Oslo?abort=true")
+
+
+@reproduces("A retried POST did its work twice (a card charged twice, an order placed twice)")
+async def a_post_retried_after_a_read_timeout():
+    from fastapi import Header
+
+    charges, answered = [], {}
+    payments = FastAPI()
+
+    @payments.post("/charges")
+    async def charge(idempotency_key: str | None = Header(None)) -> dict:
+        if idempotency_key in answered:
+            return answered[idempotency_key]
+        charges.append(1)
+        answered[idempotency_key or object()] = {"charge": len(charges)}
+        await asyncio.sleep(0.5 if len(charges) == 1 else 0)  # the first answer comes too late
+        return {"charge": len(charges)}
+
+    async def charged(headers: dict) -> int:
+        charges.clear()
+        answered.clear()
+        async with Server(payments, access_log=False) as url, \
+                httpx.AsyncClient(base_url=url, timeout=0.2, headers=headers) as client:
+            with pitfall(report=False) as caught:
+                await client.post("/charges")
+            assert isinstance(caught.error, httpx.ReadTimeout)
+            await client.post("/charges")  # the retry
+        return len(charges)
+
+    assert await charged({}) == 2
+    assert await charged({"Idempotency-Key": "order-1"}) == 1
 
 
 @reproduces("`TypeError: AsyncClient.__init__() got an unexpected keyword argument 'app'`")

@@ -27,6 +27,7 @@ CASES = {
     "is too slow": ({"stall": "1"}, 504),
     "drops the connection": ({"abort": "true"}, 502),
     "is not running": (None, 502),
+    "knows no such city (404)": ({"status": "404"}, 404),
 }
 """How the check's upstream behaves in each case (its query parameters, or None for nothing
 listening), and the status our caller should get (None: the weather itself)."""
@@ -56,6 +57,10 @@ async def _one_case(forecast, url: str, case: str) -> None:
             if wanted is None:
                 raise Hint(f"when the upstream {case}, your function raised a "
                            f"{error.status_code}; it should return the weather.") from None
+            if wanted == 404 and error.status_code == 502:
+                raise Hint("when the upstream knows no such city (404), the mistake is our "
+                           "caller's, not the weather service's: answer 404 with a message, "
+                           "not 502 (look at `error.response.status_code`).") from None
             if error.status_code != wanted:
                 raise Hint(f"when the upstream {case}, our caller should get {wanted}, not "
                            f"{error.status_code}.") from None
@@ -88,7 +93,8 @@ async def check_forecast(forecast) -> str:
     async with Server(build_upstream(latency=0)) as url:
         for case in CASES:
             await _one_case(forecast, url, case)
-    return "the weather when all is well; 504 when too slow; 502 when failing or unreachable."
+    return ("the weather when all is well; 504 when too slow; 502 when failing or unreachable; "
+            "404 for a city the service does not know.")
 
 
 @exercise("06.2", "one shared client, created and closed by the lifespan", expects="function",

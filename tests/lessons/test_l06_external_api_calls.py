@@ -1,12 +1,45 @@
+"""Lesson 06: its notebook's claims follow its code, and the weather API that lesson 11 imports
+answers upstream trouble with a 502 or a 504."""
+
+from pathlib import Path
+
 import httpx
 import pytest
 
 from course_app.client import AppClient
 from course_app.fake_upstream import build_upstream
 from course_app.lessons import l06_external_api_calls as lesson
+from course_app.notebook_runner import rerun_section, section_text
 from course_app.server import Server, free_port
 
-pytestmark = pytest.mark.anyio
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "06_external_api_calls.ipynb"
+
+
+# --- the notebook, edited and run again ----------------------------------------------------------
+
+
+def test_a_shared_client_reuses_one_connection_and_is_faster():
+    ran = rerun_section(NOTEBOOK, "6.2", {"CALLS = 40": "CALLS = 20"})
+    text = section_text(ran, "6.2")
+    assert "new client per call                      " in text
+    assert "20 connection(s)" in text and "one shared client" in text
+    assert "1 connection(s)" in text and "the answer is 1." in text
+
+
+def test_a_longer_timeout_turns_the_read_timeout_into_an_answer():
+    ran = rerun_section(NOTEBOOK, "6.3", {"httpx.Timeout(0.2)": "httpx.Timeout(5.0)"})
+    text = section_text(ran, "6.3")
+    assert "caught ReadTimeout" not in text
+    assert "200 snowy" in text and "the answer is 200 OK." in text
+
+
+def test_more_attempts_outlast_an_upstream_that_fails_five_times():
+    ran = rerun_section(NOTEBOOK, "6.5", {"ATTEMPTS = 3": "ATTEMPTS = 6"})
+    text = section_text(ran, "6.5")
+    assert "fails five times: 200 after 6 requests" in text
+
+
+# --- the importable weather API (lesson 11's tests use it) ---------------------------------------
 
 
 @pytest.fixture
@@ -15,36 +48,20 @@ async def upstream_url():
         yield url
 
 
-async def test_a_shared_client_reuses_one_connection_and_is_faster(upstream_url):
-    calls = await lesson.client_per_call_vs_shared(upstream_url, calls=20)
-    per_call, shared = calls["new client per call"], calls["one shared client"]
-    assert (per_call["connections"], shared["connections"]) == (20, 1)
-    assert per_call["seconds"] > 3 * shared["seconds"]
-
-
+@pytest.mark.anyio
 async def test_upstream_trouble_becomes_502_or_504_with_a_message(upstream_url):
-    answers = await lesson.forecast_answers(upstream_url, f"http://127.0.0.1:{free_port()}")
-    assert {case: status for case, (status, _) in answers.items()} == {
-        "upstream ok": 200, "upstream error": 502, "upstream slow": 504,
-        "upstream drop": 502, "nothing listening": 502}
-    assert all(detail for _, detail in answers.values())
+    answers = {}
+    async with AppClient(lesson.build_weather_app(upstream_url)) as client:
+        for simulate in lesson.SIMULATE:
+            answers[simulate] = await client.get("/forecast/Oslo", params={"simulate": simulate})
+    async with AppClient(lesson.build_weather_app(f"http://127.0.0.1:{free_port()}")) as client:
+        answers["nothing listening"] = await client.get("/forecast/Oslo")
+    assert {case: r.status_code for case, r in answers.items()} == {
+        "ok": 200, "error": 502, "slow": 504, "drop": 502, "nothing listening": 502}
+    assert all(r.json().get("detail") for case, r in answers.items() if case != "ok")
 
 
-async def test_retries_are_bounded_and_skip_timeouts(upstream_url):
-    async with httpx.AsyncClient(base_url=upstream_url, timeout=0.2) as client:
-        await lesson.reset_stats(upstream_url)
-        recovered = await lesson.get_with_retries(
-            client, "/weather/Oslo", {"fail_first": 2, "key": "a"})
-        gave_up = await lesson.get_with_retries(
-            client, "/weather/Oslo", {"fail_first": 5, "key": "b"})
-        assert (recovered.status_code, gave_up.status_code) == (200, 503)
-        assert (await lesson.read_stats(upstream_url))["received"] == 3 + 3
-        await lesson.reset_stats(upstream_url)
-        with pytest.raises(httpx.ReadTimeout):
-            await lesson.get_with_retries(client, "/weather/Oslo", {"stall": 1})
-        assert (await lesson.read_stats(upstream_url))["received"] == 1
-
-
+@pytest.mark.anyio
 async def test_the_client_comes_from_a_dependency_that_tests_can_override(upstream_url):
     app = lesson.build_weather_app(upstream_url)
     fake = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_upstream(latency=0)),
@@ -56,6 +73,7 @@ async def test_the_client_comes_from_a_dependency_that_tests_can_override(upstre
     assert response.json()["city"] == "Lima"
 
 
+@pytest.mark.anyio
 async def test_a_bad_simulate_value_is_a_422(upstream_url):
     async with AppClient(lesson.build_weather_app(upstream_url)) as client:
         response = await client.get("/forecast/Oslo", params={"simulate": "explode"})

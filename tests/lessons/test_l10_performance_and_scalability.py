@@ -1,50 +1,42 @@
-"""Lesson 10's scenarios keep their shapes under load (ratios, wide margins)."""
+"""Lesson 10: its notebook's claims follow its code, and the app it serves on several worker
+processes does what the lesson says."""
+
+import os
+import re
+from pathlib import Path
 
 import pytest
 
+from course_app.client import AppClient
 from course_app.lessons import l10_performance_and_scalability as lesson
-from course_app.server import Server
+from course_app.notebook_runner import rerun_section, section_text
 
 pytestmark = pytest.mark.anyio
 
-
-async def test_the_generator_outruns_every_scenario():
-    ceiling = await lesson.client_ceiling(requests=200, concurrency=10)
-    # the fastest scenario asks for at most 80 / 0.2 s = 400 requests per second
-    assert ceiling.throughput > 400 and not ceiling.errors
+NOTEBOOK = (Path(__file__).resolve().parents[2] / "notebooks"
+            / "10_performance_and_scalability.ipynb")
 
 
-async def test_awaited_waits_scale_a_threadpool_has_a_knee_a_blocked_loop_stays_flat():
-    awaited = await lesson.sweep("/async-io", (1, 40))
-    assert awaited[1].throughput > 10 * awaited[0].throughput
-    threads = await lesson.sweep("/def-blocking", (40, 80))
-    assert threads[1].throughput < 1.4 * threads[0].throughput
-    assert threads[1].p50_ms > 1.6 * threads[0].p50_ms
-    blocked = await lesson.sweep("/async-blocking", (1, 3))
-    assert blocked[1].throughput < 1.5 * blocked[0].throughput
-    assert blocked[1].p50_ms > 2 * blocked[0].p50_ms
+def _peaks(text: str) -> list[int]:
+    """The "at most ~N upstream calls at once" numbers a section printed, in order."""
+    return [int(n) for n in re.findall(r"at most ~(\d+) upstream calls at once", text)]
 
 
-async def test_a_second_worker_doubles_the_blocked_throughput():
-    one = await lesson.on_workers(1, concurrency=4)
-    two = await lesson.on_workers(2, concurrency=4)
-    assert two.throughput > 1.4 * one.throughput
+def test_a_smaller_semaphore_lets_fewer_upstream_calls_run_at_once():
+    ran = rerun_section(NOTEBOOK, "10.6", {"LIMIT = 20": "LIMIT = 5"})
+    unbounded, bounded = _peaks(section_text(ran, "10.6"))
+    assert bounded <= 5 < unbounded
 
 
-async def test_a_shared_client_beats_one_per_request_and_a_semaphore_bounds_fan_out():
-    results = await lesson.callers_under_load({
-        "/shared": (40, 10), "/per-request": (40, 10),
-        "/fan-out": (10, 5), "/fan-out?bounded=true": (10, 5)})
-    shared, shared_upstream = results["/shared"]
-    per_request, per_request_upstream = results["/per-request"]
-    assert shared.throughput > 2 * per_request.throughput
-    assert shared_upstream["connections"] <= 10 < per_request_upstream["connections"] == 40
-    unbounded, bounded = results["/fan-out"][1], results["/fan-out?bounded=true"][1]
-    assert bounded["peak_in_flight"] <= lesson.FAN_OUT_LIMIT < unbounded["peak_in_flight"]
-    assert unbounded["received"] == bounded["received"] == 10 * lesson.FAN_OUT_CALLS
+def test_max_concurrency_1_lets_one_request_at_a_time_call_the_upstream():
+    ran = rerun_section(NOTEBOOK, "10.7", {"max_concurrency=2": "max_concurrency=1"})
+    (peak,) = _peaks(section_text(ran, "10.7"))
+    assert 0 < peak <= 10  # one request's 10 calls at a time, never two requests' 20
 
 
-async def test_the_caller_app_says_what_is_missing():
-    with pytest.raises(RuntimeError, match="COURSE_UPSTREAM_URL is not set"):
-        async with Server(lesson.CALLER_APP, access_log=False):
-            pass
+async def test_the_workers_app_blocks_its_loop_and_names_its_process():
+    async with AppClient(lesson.workers_app) as client:
+        worker = (await client.get("/worker")).json()
+        blocked = await client.get("/async-blocking")
+    assert worker == {"pid": os.getpid()}
+    assert blocked.json() == {"waited": lesson.WAIT_SECONDS}
