@@ -139,12 +139,13 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
 
 
 def pytest_sessionfinish(session):
-    from course_app.postgres import stop_postgres
+    from course_app.postgres import registered_postgres, stop_postgres
     from course_app.server import port_is_listening, registered_servers, server_history
 
     stop_postgres()  # the session's own server, if a test started one
     leaks = [f"still running: {line}" for line in leftover_processes()]
-    leaks += [f"still registered: {entry}" for entry in registered_servers()]
+    leaks += [f"still registered: {entry}"
+              for entry in registered_servers() + registered_postgres()]
     leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
               for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"

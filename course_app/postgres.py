@@ -466,7 +466,7 @@ class PostgresServer:
         return "the server did not start: " + _first_error(self.log)
 
     def _registration(self) -> Path:
-        return self.run_folder / f"server-postgres-{self.folder.name}.json"
+        return self.run_folder / f"postgres-{self.folder.name}.json"
 
     def _register(self) -> None:
         entry = {"pid": self.pid, "port": self.port, "mode": "postgres",
@@ -716,6 +716,20 @@ def _shorten_pool_warnings() -> None:
 
 
 # --- what is running -----------------------------------------------------------------------------
+
+
+def registered_postgres(run_folder: Path | None = None) -> list[dict]:
+    """The course's PostgreSQL servers registered as running in `run_folder` (default
+    `run_dir()`), from their `postgres-slot-N.json` files: dicts with pid, port, mode
+    ("postgres"), app and started, like `course_app.server.registered_servers()`. The keeper
+    deletes a server's file once the server has stopped."""
+    entries = []
+    for path in sorted(Path(run_folder or run_dir()).glob("postgres-slot-*.json")):
+        try:
+            entries.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return entries
 
 
 def course_processes(folder: Path) -> list[str]:
