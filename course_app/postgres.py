@@ -320,6 +320,7 @@ class PostgresServer:
         self._keeper: subprocess.Popen | None = None
         self._lock_file = None
         self._databases: set[str] = set()
+        self._owner = os.getpid()  # a forked child inherits this object, not the server
 
     # --- starting ---
 
@@ -531,7 +532,16 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server (a fast shutdown: open connections are closed) and wait for it;
-        safe to call twice, and on a server that failed to start."""
+        safe to call twice, and on a server that failed to start. In a forked child of the
+        process that started it, only lets go of the child's copies of its files."""
+        if self._owner != os.getpid():
+            keeper, self._keeper = self._keeper, None
+            handles = [self._lock_file] + ([keeper.stdin, keeper.stdout] if keeper else [])
+            for handle in filter(None, handles):
+                handle.close()
+            self._lock_file = None
+            _running.discard(self)
+            return
         self._stop_keeper()
         if self._lock_file is not None:
             self._lock_file.close()
@@ -661,7 +671,7 @@ def _stop_at_exit() -> None:
     """At interpreter exit, stop every server this process started and wait for it, so a
     restarted kernel finds its slot free (a killed process leaves that to the keeper)."""
     for server in list(_running):
-        server.stop()
+        server.stop()  # in a forked child: lets go of its copies only
 
 
 # --- a query against a server that is not running ---------------------------------------------
