@@ -229,15 +229,21 @@ CHILD = textwrap.dedent("""
 """)
 
 
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def wait_until_gone(pids: list[int], seconds: float = 15.0) -> list[int]:
+    """The `pids` still alive after `seconds` (none, as soon as all are gone)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        alive = [pid for pid in pids
-                 if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
-        if not alive:
-            return []
+    while True:
+        left = [pid for pid in pids if alive(pid)]
+        if not left or time.monotonic() > deadline:
+            return left
         time.sleep(0.1)
-    return alive
 
 
 @pytest.mark.parametrize("kill", ["the process", "its process group"])
