@@ -211,14 +211,21 @@ def _try_lock(path: Path):
             import fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:  # pragma: no cover - Windows
+        else:  # pragma: no cover - Windows: any failure means another process holds it
             import msvcrt
 
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    except OSError:
+            try:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            except OSError as error:
+                raise BlockingIOError(str(error)) from error
+    except BlockingIOError:  # held by another process
         handle.close()
         return None
+    except OSError as error:  # pragma: no cover - a file system without locks
+        handle.close()
+        raise PostgresUnavailable(f"cannot lock {path} ({error}): put the run folder on a "
+                                  "local disk ($COURSE_RUN_DIR)") from error
     return handle
 
 
@@ -345,6 +352,10 @@ class PostgresServer:
         server = cls()
         try:
             server._start(Path(run_folder or run_dir()).resolve(), timeout)
+        except (OSError, subprocess.SubprocessError) as error:  # a folder, a tool, a timeout
+            server.stop()
+            raise PostgresUnavailable(f"the course's PostgreSQL server could not start: "
+                                      f"{type(error).__name__}: {error}") from error
         except BaseException:
             server.stop()
             raise
@@ -381,7 +392,7 @@ class PostgresServer:
             clear_stale_lock(self.data)
         self._password = password_file.read_text(encoding="utf-8").strip()
         for attempt in range(3):
-            if self._run(deadline):
+            if self._run(deadline, timeout):
                 break
             log = self.log
             if attempt == 2 or not any(reason in log for reason in RETRY_ON):
@@ -426,7 +437,7 @@ class PostgresServer:
         password_file.chmod(0o600)
         self.initdb_seconds = time.perf_counter() - began
 
-    def _run(self, deadline: float) -> bool:
+    def _run(self, deadline: float, timeout: float) -> bool:
         """Start the keeper and the server on a free port; True once it accepts connections,
         False when it exited (the log says why)."""
         self.port = _port_for(self.folder)
@@ -461,8 +472,8 @@ class PostgresServer:
                 return False
             if time.monotonic() > deadline:
                 self._stop_keeper()
-                raise PostgresUnavailable(f"PostgreSQL did not start within {STARTUP_SECONDS:.0f} "
-                                          f"s; {self._failure()}")
+                raise PostgresUnavailable(f"PostgreSQL did not start within {timeout:g} s; "
+                                          f"{self._failure()}")
             time.sleep(0.02)
         self.start_seconds = time.perf_counter() - began
         self.version = self._ask("SHOW server_version").split()[0]

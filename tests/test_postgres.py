@@ -411,6 +411,28 @@ def test_without_the_wheel_there_is_one_clear_line_and_sqlite(monkeypatch, capsy
     assert lines[0].endswith("; using SQLite instead")
 
 
+def test_a_server_that_refuses_to_start_is_one_line_from_its_log(monkeypatch, private_run_folder):
+    import course_app.postgres
+
+    monkeypatch.setitem(course_app.postgres.SETTINGS, "shared_buffers", "plenty")
+    with pytest.raises(PostgresUnavailable) as refused:
+        PostgresServer.start(private_run_folder)
+    assert str(refused.value).startswith("the server did not start: FATAL:  invalid value for "
+                                         'parameter "shared_buffers": "plenty"')
+    assert "\n" not in str(refused.value)
+    monkeypatch.undo()
+    server = PostgresServer.start(private_run_folder)  # the slot was let go
+    server.stop()
+    assert server.folder.name == "slot-1"
+
+
+def test_a_run_folder_that_cannot_be_made_is_one_line_too(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PostgresUnavailable, match="could not start: NotADirectoryError: "):
+        PostgresServer.start(blocker / "run")
+
+
 def test_course_postgres_in_the_setting_means_the_course_s_server(monkeypatch):
     monkeypatch.setenv("COURSE_DATABASE_URL", COURSE_POSTGRES)
     settings = database_settings()
