@@ -16,6 +16,12 @@ uv (https://docs.astral.sh/uv/) comes from the `uv` on PATH, or is installed fro
 a Python (`UV_PYTHON_DOWNLOADS=never`). When uv cannot be had, pip builds the environment, as
 the course did before: slower (a minute or two), same packages.
 
+Bytecode: Python writes a module's compiled bytecode on its first import and reuses it, unless
+`PYTHONDONTWRITEBYTECODE` is set; then every process compiles every module it imports, every time
+(a kernel start takes about a second longer, a lesson's imports several). The tests start hundreds
+of processes, so the test environment is always compiled when it is built (as pip does); the
+learner's only when that variable is set.
+
 It prints what it did and how long it took. Runs on the standard library alone, and refuses a
 Python older than 3.11 with a message.
 """
@@ -61,10 +67,11 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def wanted(requirements: list[Path]) -> dict:
+def wanted(requirements: list[Path], bytecode: bool) -> dict:
     """What the stamp of an up-to-date environment holds for these requirements files."""
     return {"python": interpreter(),
-            "requirements": {path.name: file_hash(path) for path in requirements}}
+            "requirements": {path.name: file_hash(path) for path in requirements},
+            "bytecode": bytecode}
 
 
 def read_stamp(venv: Path) -> dict | None:
@@ -74,18 +81,20 @@ def read_stamp(venv: Path) -> dict | None:
         return None
 
 
-def is_current(venv: Path, requirements: list[Path]) -> bool:
-    """True when `venv` was built by this Python and holds these requirements files, unchanged.
+def is_current(venv: Path, requirements: list[Path], bytecode: bool) -> bool:
+    """True when `venv` was built by this Python and holds these requirements files, unchanged,
+    compiled to bytecode if `bytecode`.
 
     A stamp that also lists other files (the test tools) still counts: the environment is a
     superset, made from pinned files only."""
     stamp = read_stamp(venv)
     if stamp is None or not venv_python(venv).exists():
         return False
-    want = wanted(requirements)
-    return stamp.get("python") == want["python"] and all(
-        stamp.get("requirements", {}).get(name) == digest
-        for name, digest in want["requirements"].items())
+    want = wanted(requirements, bytecode)
+    return (stamp.get("python") == want["python"]
+            and stamp.get("bytecode", False) >= bytecode
+            and all(stamp.get("requirements", {}).get(name) == digest
+                    for name, digest in want["requirements"].items()))
 
 
 def built_by_this_python(venv: Path) -> bool:
@@ -151,14 +160,14 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> None:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(command)}")
 
 
-def build_with_uv(uv: str, venv: Path, requirements: list[Path]) -> None:
+def build_with_uv(uv: str, venv: Path, requirements: list[Path], bytecode: bool) -> None:
     env = uv_environment()
     if not built_by_this_python(venv):
         shutil.rmtree(venv, ignore_errors=True)
         # --seed: pip in the environment, as a venv made by `python -m venv` has.
         _run([uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)], env)
     _run([uv, "pip", "sync", "--quiet", "--python", str(venv_python(venv)),
-          *map(str, requirements)], env)
+          *(["--compile-bytecode"] if bytecode else []), *map(str, requirements)], env)
 
 
 def build_with_pip(venv: Path, requirements: list[Path]) -> None:
@@ -170,9 +179,10 @@ def build_with_pip(venv: Path, requirements: list[Path]) -> None:
     _run([*pip, *[part for path in requirements for part in ("-r", str(path))]])
 
 
-def ensure(venv: Path, requirements: list[Path], use_uv: bool = True) -> str:
-    """Bring `venv` to exactly `requirements`; returns what was done, for one line of output."""
-    if is_current(venv, requirements):
+def ensure(venv: Path, requirements: list[Path], bytecode: bool, use_uv: bool = True) -> str:
+    """Bring `venv` to exactly `requirements`, compiled to bytecode if `bytecode` (pip always
+    compiles); returns what was done, for one line of output."""
+    if is_current(venv, requirements, bytecode):
         return "up to date"
     uv = find_uv() if use_uv else None
     (venv / STAMP_NAME).unlink(missing_ok=True)  # an interrupted build leaves no stamp
@@ -183,9 +193,9 @@ def ensure(venv: Path, requirements: list[Path], use_uv: bool = True) -> str:
     else:
         print(f"syncing {venv.name} to {', '.join(path.name for path in requirements)} "
               f"with uv", flush=True)
-        build_with_uv(uv, venv, requirements)
+        build_with_uv(uv, venv, requirements, bytecode)
         installer = "uv"
-    stamp = dict(wanted(requirements), installer=installer)
+    stamp = dict(wanted(requirements, bytecode or installer == "pip"), installer=installer)
     (venv / STAMP_NAME).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
     return f"built with {installer}"
 
@@ -212,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     requirements = [ROOT / BASE_REQUIREMENTS] + ([ROOT / TEST_REQUIREMENTS] if args.test else [])
     venv = args.venv if args.venv.is_absolute() else Path.cwd() / args.venv
     started = time.perf_counter()
-    done = ensure(venv, requirements, use_uv=not args.pip)
+    bytecode = args.test or bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    done = ensure(venv, requirements, bytecode, use_uv=not args.pip)
     print(f"environment {args.venv} ({platform.python_version()}): {done} "
           f"[{time.perf_counter() - started:.1f} s]", flush=True)
     return 0
