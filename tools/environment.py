@@ -16,11 +16,12 @@ uv (https://docs.astral.sh/uv/) comes from the `uv` on PATH, or is installed fro
 a Python (`UV_PYTHON_DOWNLOADS=never`). When uv cannot be had, pip builds the environment, as
 the course did before: slower (a minute or two), same packages.
 
-Bytecode: Python writes a module's compiled bytecode on its first import and reuses it, unless
-`PYTHONDONTWRITEBYTECODE` is set; then every process compiles every module it imports, every time
-(a kernel start takes about a second longer, a lesson's imports several). The tests start hundreds
-of processes, so the test environment is always compiled when it is built (as pip does); the
-learner's only when that variable is set.
+Bytecode: the test environment is compiled when it is built (`--compile-bytecode`, as pip does),
+which takes longer than installing. Python writes a module's bytecode on its first import and
+reuses it, unless `PYTHONDONTWRITEBYTECODE` is set: then every process compiles every module it
+imports, every time (a kernel start takes about a second longer, a lesson's imports several
+seconds), and the tests start hundreds of processes. `make lab` skips it: on a learner's machine
+Python caches what the lessons import as they go (`make setup-test` compiles it all).
 
 It prints what it did and how long it took. Runs on the standard library alone, and refuses a
 Python older than 3.11 with a message.
@@ -222,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     requirements = [ROOT / BASE_REQUIREMENTS] + ([ROOT / TEST_REQUIREMENTS] if args.test else [])
     venv = args.venv if args.venv.is_absolute() else Path.cwd() / args.venv
     started = time.perf_counter()
-    bytecode = args.test or bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
-    done = ensure(venv, requirements, bytecode, use_uv=not args.pip)
+    done = ensure(venv, requirements, bytecode=args.test, use_uv=not args.pip)
     print(f"environment {args.venv} ({platform.python_version()}): {done} "
           f"[{time.perf_counter() - started:.1f} s]", flush=True)
     return 0
