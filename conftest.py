@@ -8,6 +8,7 @@ end, the session fails if a course server is still registered, any port a course
 still listening, or any such connection was tried.
 """
 
+import gc
 import os
 import shutil
 import sys
@@ -63,6 +64,14 @@ def progress_file(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "progress.json"
     monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
     return path
+
+
+def pytest_collection_finish(session):
+    """Every object made by importing the tests and what they import goes to the garbage
+    collector's permanent generation: a full collection then looks at what the tests made, not
+    at a few hundred thousand module objects (0.3 s each time; `pitfall` collects after every
+    block, so every exercise check does). Objects made by the tests are collected as before."""
+    gc.freeze()
 
 
 # --- each notebook's total time under nbval, shown at the end of every run -------------------

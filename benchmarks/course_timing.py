@@ -1,14 +1,23 @@
 """The course's own benchmark: how long each notebook takes, and how close each measured
-comparison comes to its ideal.
+comparison comes to its ideal; on request, how long setting up and `make test` take.
 
-    .venv/bin/python benchmarks/course_timing.py                 # everything (about 2 minutes)
+    .venv/bin/python benchmarks/course_timing.py                 # parts 1 and 2 (about 2 minutes)
     .venv/bin/python benchmarks/course_timing.py --no-notebooks  # only the comparisons
+    .venv/bin/python benchmarks/course_timing.py --setup         # and part 3 (a few minutes)
+    .venv/bin/python benchmarks/course_timing.py --make-test     # and part 4 (10 minutes or so)
 
 Part 1 executes every notebook in a fresh kernel, the way nbval does (nothing is written back),
 and prints each one's wall time and the total. Part 2 runs the lessons' comparison functions
 directly, not through the notebooks, and prints for each its ideal time (the longest single
 wait it contains: what perfect concurrency would take), the measured time, and the efficiency
 (ideal / measured; 100 % is perfect, 25 % means four waits ran one after another).
+
+Part 3 builds a fresh environment from requirements.txt twice, back to back, in a temporary
+folder, the way `make setup` does (tools/environment.py): with uv, then with pip (its fallback),
+and prints each wall time and the ratio. uv's cache is used as it is (warm, after the first
+`make setup`); pip downloads. Needs the package index. Part 4 clones this checkout into a
+temporary folder and runs `make test` there, as a learner would, then prints its wall time and
+the time of each phase (setup, ruff, the parallel pytest run, the serial one).
 
 It reports; it is not a test, and it fails only when a notebook or a comparison raises.
 """
@@ -17,7 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -157,9 +169,56 @@ async def time_comparisons() -> list[tuple[Comparison, float]]:
     return results
 
 
+def time_setup() -> dict[str, float]:
+    """Build a fresh environment from requirements.txt with uv, then with pip, in a temporary
+    folder, as `make setup` does; returns {"uv": seconds, "pip": seconds}."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import environment
+
+    timings = {}
+    with tempfile.TemporaryDirectory(prefix="course-setup-") as scratch:
+        for installer in ("uv", "pip"):
+            venv = Path(scratch) / installer
+            started = time.perf_counter()
+            environment.ensure(venv, [ROOT / environment.BASE_REQUIREMENTS], bytecode=False,
+                               use_uv=installer == "uv")
+            timings[installer] = time.perf_counter() - started
+            print(f"  {'fresh venv with ' + installer:40} {timings[installer]:6.1f} s",
+                  flush=True)
+    print(f"  {'pip / uv':40} {timings['pip'] / timings['uv']:6.1f} x")
+    return timings
+
+
+def time_make_test() -> int:
+    """`make test` in a fresh clone of this checkout; prints its phases' times, returns its
+    exit code."""
+    with tempfile.TemporaryDirectory(prefix="course-make-test-") as scratch:
+        clone = Path(scratch) / "course"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        started = time.perf_counter()
+        done = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
+        total = time.perf_counter() - started
+    output = done.stdout + done.stderr
+    setup = re.search(r"^environment .*\[([\d.]+) s\]$", output, flags=re.MULTILINE)
+    if setup:
+        print(f"  {setup[1]:>7} s  setup (tools/environment.py --test)")
+    phases = output.split("\nphase times:\n")[-1].strip().splitlines()
+    for line in phases:
+        print(f"  {line.strip()}")
+    print(f"  {total:7.1f} s  make test, in all (exit code {done.returncode})")
+    summary = [line for line in output.splitlines() if re.match(r"=+ .* in [\d.]+s", line)]
+    for line in summary:
+        print(f"  pytest: {line.strip('= ')}")
+    return done.returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-notebooks", action="store_true", help="skip part 1")
+    parser.add_argument("--setup", action="store_true",
+                        help="part 3: a fresh environment with uv, then with pip")
+    parser.add_argument("--make-test", action="store_true",
+                        help="part 4: make test in a fresh clone, with each phase's time")
     args = parser.parse_args(argv)
     if not args.no_notebooks:
         print("Part 1: every notebook, executed once in a fresh kernel")
@@ -168,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     print("Part 2: the lessons' comparisons, run directly")
     print(f"  {'lesson':6}  {'comparison':45} {'ideal':>8} {'measured':>9} {'efficiency':>10}")
     asyncio.run(time_comparisons())
+    if args.setup:
+        print("\nPart 3: a fresh environment from requirements.txt, back to back")
+        time_setup()
+    if args.make_test:
+        print("\nPart 4: make test in a fresh clone")
+        time_make_test()
     return 0
 
 
