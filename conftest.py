@@ -184,6 +184,7 @@ PARALLEL = {
     "tests/test_offline_guard.py": "*",
     "tests/test_pitfall.py": "*",
     "tests/test_cli.py": "*",
+    "tests/test_setup_tools.py": "*",
     "tests/test_notebooks.py": {"test_stored_outputs_come_from_one_clean_run",
                                 "test_title_matches_the_lesson_list"},
     "tests/test_exercises.py": {"test_show_solution_prints_the_reference_source",

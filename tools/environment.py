@@ -188,7 +188,8 @@ def ensure(venv: Path, requirements: list[Path], bytecode: bool, use_uv: bool = 
     uv = find_uv() if use_uv else None
     (venv / STAMP_NAME).unlink(missing_ok=True)  # an interrupted build leaves no stamp
     if uv is None:
-        print(f"building {venv.name} with pip (uv is not available)", flush=True)
+        print(f"building {venv.name} with pip"
+              + ("" if not use_uv else " (uv could not be had)"), flush=True)
         build_with_pip(venv, requirements)
         installer = "pip"
     else:
