@@ -1,8 +1,14 @@
 # The course's commands. `make lab` and `make test` set everything up first when needed.
+#
+# PYTHON is the interpreter the environment is built with, VENV where it goes: one environment
+# per interpreter, e.g. `make test PYTHON=python3.12 VENV=.venv-3.12`. An environment built by
+# another Python is rebuilt, not reused (tools/environment.py keeps a stamp in it).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-requirements
+ENVIRONMENT := $(PYTHON) tools/environment.py --venv $(VENV)
+# Before anything else, so that an old Python stops with this one line.
+CHECK_PYTHON := $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
 
 # JupyterLab refuses to start as root unless told; only pass the flag when that is the case.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -10,47 +16,56 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_FLAGS := --ip=127.0.0.1 $(ROOT_FLAG) \
 	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-.PHONY: setup lab test test-latest lint notebooks lessons requirements clean
+.PHONY: setup setup-test lab test test-latest lint notebooks lessons requirements clean
 
-setup: $(STAMP)
+# The environment holds exactly requirements.txt (uv pip sync; pip when uv cannot be had).
+# Nothing is done when it is up to date.
+setup:
+	@$(CHECK_PYTHON)
+	@$(ENVIRONMENT)
 
-# Recreate the environment whenever requirements.txt changes, so it never drifts from the pins.
-$(STAMP): requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $(STAMP)
+# ... plus the tools only the tests need (requirements-test.txt).
+setup-test:
+	@$(CHECK_PYTHON)
+	@$(ENVIRONMENT) --test
 
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
-# Every unit test, then every notebook under strict nbval, one pytest run.
-PYTEST_ALL := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg \
-	--nbval-cell-timeout=120 tests notebooks
+# Every test and every notebook, in two pytest runs: first the unit tests that time nothing, on
+# every CPU (pytest-xdist; conftest.py marks them `parallel`); then the tests that time things and
+# every notebook under strict nbval, one at a time. Every phase runs, and its wall time is printed.
+PYTEST := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+PYTEST_PARALLEL := $(PYTEST) -m parallel --numprocesses=auto tests
+PYTEST_SERIAL := $(PYTEST) -m 'not parallel' tests notebooks
+TEST_PHASES = \
+	"ruff" "$(1)/ruff check ." \
+	"pytest: unit tests in parallel" "$(1)/python $(PYTEST_PARALLEL)" \
+	"pytest: timing tests and notebooks, one at a time" "$(1)/python $(PYTEST_SERIAL)"
 
-test: setup
-	$(BIN)/ruff check .
-	$(BIN)/python $(PYTEST_ALL)
+test: setup-test
+	@$(PYTHON) tools/phases.py $(call TEST_PHASES,$(BIN))
 
-# Early warning on new releases: the newest release of every dependency (requirements.in, and
-# whatever they need) in a copy of the course (.latest/, with a .venv of its own), then the whole
-# suite there. It starts with the packages whose newest release differs from the pin in
-# requirements.txt; notebook 00's set-up check then reports them too. Needs the package index.
+# Early warning on new releases: the newest release of every dependency (requirements.in,
+# requirements-test.in, and whatever they need) in a copy of the course (.latest/, with a .venv
+# of its own), then the whole suite there. It starts with the packages whose newest release
+# differs from the pin in requirements.txt; notebook 00's set-up check then reports them too.
+# Needs the package index.
 LATEST := .latest
+# uv's path (installed into .cache/uv-bootstrap when missing), found once, when first needed.
+UV = $(eval UV := $(shell $(PYTHON) tools/environment.py --uv-path))$(UV)
 
 test-latest:
+	@$(CHECK_PYTHON)
 	rm -rf $(LATEST)
 	mkdir $(LATEST)
-	tar --exclude=./.git --exclude=./.venv --exclude=./$(LATEST) -cf - . | tar -xf - -C $(LATEST)
-	$(PYTHON) -m venv $(LATEST)/.venv
-	cd $(LATEST) && .venv/bin/python -m pip install --quiet --upgrade pip
-	cd $(LATEST) && .venv/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
-		-r requirements.in
-	cd $(LATEST) && .venv/bin/python .ci/newer_releases.py requirements.txt
-	cd $(LATEST) && .venv/bin/ruff check .
-	cd $(LATEST) && .venv/bin/python $(PYTEST_ALL)
+	tar --exclude=./.git --exclude=./.venv --exclude=./.cache --exclude=./$(LATEST) -cf - . \
+		| tar -xf - -C $(LATEST)
+	UV_PYTHON_DOWNLOADS=never $(UV) venv --quiet --seed --python $(PYTHON) $(LATEST)/.venv
+	cd $(LATEST) && $(UV) pip install --quiet --upgrade --python .venv/bin/python \
+		-r requirements.in -r requirements-test.in
+	cd $(LATEST) && .venv/bin/python .ci/newer_releases.py requirements.txt requirements-test.txt
+	cd $(LATEST) && $(PYTHON) tools/phases.py $(call TEST_PHASES,.venv/bin)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -63,10 +78,23 @@ notebooks: setup
 lessons: setup
 	$(BIN)/python -m course_app.lesson_list --write-readme README.md
 
-# Recompile the pins after editing requirements.in (needs network access to the package index).
-requirements: setup
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
+# Recompile the pins after editing requirements.in or requirements-test.in (needs the package
+# index). Universal: one file for Linux, macOS and Windows, with markers where they differ, since
+# `uv pip sync` installs exactly the listed packages. The pins already there are kept unless
+# an .in file asks otherwise. The test tools are compiled with requirements.txt as constraints,
+# so both files agree.
+COMPILE := pip compile --quiet --universal --python-version 3.11 --no-header \
+	--no-emit-index-url --no-emit-find-links
+
+requirements:
+	@$(CHECK_PYTHON)
+	$(UV) $(COMPILE) --output-file requirements.txt requirements.in
+	mkdir -p .cache
+	grep -v '^-e ' requirements.txt > .cache/requirements-constraints.txt
+	$(UV) $(COMPILE) --constraint .cache/requirements-constraints.txt \
+		--output-file requirements-test.txt requirements-test.in
+	sed -i.bak 's|-c .cache/requirements-constraints.txt|-c requirements.txt|' requirements-test.txt
+	rm -f requirements-test.txt.bak
 
 clean:
 	rm -rf $(VENV) $(LATEST)

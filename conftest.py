@@ -10,6 +10,7 @@ the course started is still running (PostgreSQL, its keeper, a child-process uvi
 connection was tried.
 """
 
+import gc
 import os
 import shutil
 import sys
@@ -81,18 +82,33 @@ def progress_file(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def pytest_collection_finish(session):
+    """Every object made by importing the tests and what they import goes to the garbage
+    collector's permanent generation: a full collection then looks at what the tests made, not
+    at a few hundred thousand module objects (0.3 s each time; `pitfall` collects after every
+    block, so every exercise check does). Objects made by the tests are collected as before."""
+    gc.freeze()
+
+
 # --- each notebook's total time under nbval, shown at the end of every run -------------------
 
 NOTEBOOK_BUDGET_SECONDS = {"10_performance_and_scalability.ipynb": 30, "12_capstone.ipynb": 20}
 """Seconds a notebook should take under nbval on two cores; 10 s unless listed here."""
 
 _notebook_seconds: dict[str, float] = {}
+_second_run_seconds: dict[str, float] = {}
+_outcomes: dict[str, str] = {}
+"""Each test's outcome so far ("passed", "failed", "skipped"), by node id."""
 
 
 def pytest_runtest_logreport(report):
+    if report.when == "call" or report.outcome != "passed":
+        _outcomes[report.nodeid] = report.outcome
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
-        _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+        times = _second_run_seconds if report.nodeid.endswith(RunAllAgain.NAME) \
+            else _notebook_seconds
+        times[path] = times.get(path, 0.0) + report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -102,7 +118,140 @@ def pytest_terminal_summary(terminalreporter):
     for path, total in sorted(_notebook_seconds.items()):
         budget = NOTEBOOK_BUDGET_SECONDS.get(Path(path).name, 10)
         verdict = "within" if total <= budget else "OVER"
-        terminalreporter.write_line(f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget)")
+        again = (f"; then {_second_run_seconds[path]:.1f} s to run all again"
+                 if path in _second_run_seconds else "")
+        terminalreporter.write_line(
+            f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget{again})")
+
+
+# --- "Run all" twice in one kernel, the first time being nbval's ------------------------------
+
+
+class RunAllAgain(pytest.Item):
+    """`tests/test_notebooks.py::test_run_all_twice_in_one_kernel` for one notebook, done in the
+    kernel of nbval's strict pass, which was the first "Run all": every cell runs once more in
+    that kernel, the way nbval runs a cell (without comparing outputs), and must not raise.
+    Saves one kernel start and one run of the notebook.
+
+    When nbval's pass did not run every cell cleanly (a cell failed, or was left out with `-k`),
+    or its kernel is gone, it runs the test itself instead: two runs in a fresh kernel."""
+
+    NAME = "test_run_all_twice_in_one_kernel"
+
+    def __init__(self, *, cells, replaced, **kwargs):
+        super().__init__(**kwargs)
+        self.cells = cells  # nbval's items for the notebook's code cells, in order
+        self.replaced = replaced  # the test_notebooks.py item this one stands for
+
+    def runtest(self):
+        from nbval.plugin import IPyNbCell
+
+        kernel = self.parent.kernel
+        first_run_clean = all(_outcomes.get(cell.nodeid) == "passed" for cell in self.cells)
+        if not first_run_clean or kernel is None or not kernel.is_alive():
+            self.replaced.obj(**self.replaced.callspec.params)
+            return
+        for cell in self.cells:
+            again = IPyNbCell.from_parent(self.parent, name=f"{cell.name} (run 2)",
+                                          cell_num=cell.cell_num, cell=cell.cell,
+                                          options=type(cell.options)(bool, cell.options))
+            again.options["check"] = False  # the second run only has to run; nbval compared
+            again.runtest()  # raises NbCellError, naming the cell, when it raises
+
+    def repr_failure(self, excinfo):
+        from nbval.plugin import NbCellError
+
+        if isinstance(excinfo.value, NbCellError):  # as nbval shows a failing cell
+            return ("The second Run all, in the same kernel:\n"
+                    + self.cells[0].repr_failure(excinfo))
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.name}: run all again in the same kernel"
+
+
+def _merge_second_runs(items: list[pytest.Item]) -> None:
+    """Where nbval runs a notebook in this session, its run-twice test becomes a RunAllAgain
+    right after the notebook's last cell (so in nbval's kernel, before nbval stops it)."""
+    twice = {Path(item.callspec.params["path"]).resolve(): item for item in items
+             if getattr(item, "originalname", None) == RunAllAgain.NAME
+             and hasattr(item, "callspec")}
+    cells: dict[pytest.Collector, list[pytest.Item]] = {}
+    for item in items:
+        if item.parent is not None and type(item.parent).__name__ == "IPyNbFile":
+            cells.setdefault(item.parent, []).append(item)
+    for notebook, its_cells in cells.items():
+        replaced = twice.get(Path(notebook.path).resolve())
+        if replaced is None:
+            continue
+        items.remove(replaced)
+        merged = RunAllAgain.from_parent(notebook, name=RunAllAgain.NAME, cells=its_cells,
+                                         replaced=replaced)
+        items.insert(items.index(its_cells[-1]) + 1, merged)
+
+
+# --- the unit tests that time nothing, run on every CPU by `make test` ------------------------
+
+PARALLEL = {
+    "tests/test_lesson_list.py": "*",
+    "tests/test_source.py": "*",
+    "tests/test_progress.py": "*",
+    "tests/test_newer_releases.py": "*",
+    "tests/test_offline_guard.py": "*",
+    "tests/test_pitfall.py": "*",
+    "tests/test_cli.py": "*",
+    "tests/test_setup_tools.py": "*",
+    "tests/test_notebooks.py": {"test_stored_outputs_come_from_one_clean_run",
+                                "test_title_matches_the_lesson_list"},
+    "tests/test_exercises.py": {"test_show_solution_prints_the_reference_source",
+                                "test_show_solution_of_an_unknown_exercise",
+                                "test_every_exercise_has_at_least_three_wrong_answers"},
+    "tests/test_troubleshooting.py": "*",
+}
+"""Tests that assert no duration, ratio or limit of time, and share no port, file or process
+with another test: `{file: "*" (all its tests) or {names of test functions}}`. conftest marks
+them `parallel`; `make test` runs them with pytest-xdist (`-m parallel -n auto`), then everything
+else one at a time (`-m "not parallel"`), so timing claims never compete for a CPU. A file not
+listed, a test added to a listed file under "*" aside, stays serial: the safe default."""
+
+SERIAL = {
+    "tests/test_troubleshooting.py": {
+        "test_each_entry_is_reproduced[blocking_inside_async_def]",
+        "test_each_entry_is_reproduced[one_shared_client_as_the_load_generator]",
+        "test_each_entry_is_reproduced[interrupting_a_cell]",
+        "test_each_entry_is_reproduced[slow_upstream]",
+        # two worker processes must start within the server's start limit
+        "test_each_entry_is_reproduced[kept_alive_connections_stay_with_one_worker]",
+    },
+}
+"""Exceptions to a "*" of `PARALLEL`: tests (by name with parameters) that time something, or
+need CPU within a time limit."""
+
+
+def _runs_in_parallel(item: pytest.Item) -> bool:
+    path = Path(str(item.path)).resolve()
+    try:
+        relative = path.relative_to(Path(__file__).resolve().parent).as_posix()
+    except ValueError:
+        return False
+    chosen = PARALLEL.get(relative)
+    if chosen is None or item.name in SERIAL.get(relative, ()):
+        return False
+    return chosen == "*" or getattr(item, "originalname", item.name) in chosen
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "parallel: times nothing, so `make test` runs it with pytest-xdist (conftest.py "
+                   "chooses, from PARALLEL)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        if _runs_in_parallel(item):
+            item.add_marker(pytest.mark.parallel)
+    _merge_second_runs(items)
 
 
 # --- no course server outlives the session -------------------------------------------------------

@@ -3,6 +3,8 @@ lessons show overlaps its waits.
 
     .venv/bin/python benchmarks/course_timing.py              # every notebook (about 2 minutes)
     .venv/bin/python benchmarks/course_timing.py 07 12        # only these lessons
+    .venv/bin/python benchmarks/course_timing.py --setup      # also: a fresh venv, uv vs pip
+    .venv/bin/python benchmarks/course_timing.py --make-test  # also: make test in a fresh clone
 
 It executes each notebook in a fresh kernel, the way nbval does (nothing is written back), and
 prints its wall time and the total. While a notebook runs, every timeline it shows (a table or a
@@ -12,6 +14,12 @@ recorded timeline it prints the wall time, the longest single span (what perfect
 would take), and the overlap (longest span / wall time: 100 % when everything ran at once, 33 %
 when three equal waits ran one after another).
 
+With `--setup`, it builds a fresh environment from requirements.txt twice, back to back, in a
+temporary folder, the way `make setup` does (tools/environment.py): with uv, then with pip (its
+fallback), and prints each wall time and the ratio (uv's cache as it is; pip downloads; needs the
+package index). With `--make-test`, it clones this checkout into a temporary folder and runs
+`make test` there, as a learner would, then prints its wall time and each phase's.
+
 It reports; it is not a test, and it fails only when a notebook raises.
 """
 
@@ -20,6 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,12 +78,60 @@ def overlap_rows(summaries: list[dict]) -> list[tuple[str, float, float, float]]
             for title, s in latest.items()]
 
 
+def time_setup() -> dict[str, float]:
+    """Build a fresh environment from requirements.txt with uv, then with pip, in a temporary
+    folder, as `make setup` does; returns {"uv": seconds, "pip": seconds}."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import environment
+
+    timings = {}
+    with tempfile.TemporaryDirectory(prefix="course-setup-") as scratch:
+        for installer in ("uv", "pip"):
+            venv = Path(scratch) / installer
+            started = time.perf_counter()
+            environment.ensure(venv, [ROOT / environment.BASE_REQUIREMENTS], bytecode=False,
+                               use_uv=installer == "uv")
+            timings[installer] = time.perf_counter() - started
+            print(f"  {'fresh venv with ' + installer:40} {timings[installer]:6.1f} s",
+                  flush=True)
+    print(f"  {'pip / uv':40} {timings['pip'] / timings['uv']:6.1f} x")
+    return timings
+
+
+def time_make_test() -> int:
+    """`make test` in a fresh clone of this checkout; prints its phases' times, returns its
+    exit code."""
+    with tempfile.TemporaryDirectory(prefix="course-make-test-") as scratch:
+        clone = Path(scratch) / "course"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        started = time.perf_counter()
+        done = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
+        total = time.perf_counter() - started
+    output = done.stdout + done.stderr
+    setup = re.search(r"^environment .*\[([\d.]+) s\]$", output, flags=re.MULTILINE)
+    if setup:
+        print(f"  {setup[1]:>7} s  setup (tools/environment.py --test)")
+    phases = output.split("\nphase times:\n")[-1].strip().splitlines()
+    for line in phases:
+        print(f"  {line.strip()}")
+    print(f"  {total:7.1f} s  make test, in all (exit code {done.returncode})")
+    summary = [line for line in output.splitlines() if re.match(r"=+ .* in [\d.]+s", line)]
+    for line in summary:
+        print(f"  pytest: {line.strip('= ')}")
+    return done.returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="two-digit lesson numbers (default: all)")
+    parser.add_argument("--no-notebooks", action="store_true", help="skip the notebooks")
+    parser.add_argument("--setup", action="store_true",
+                        help="also a fresh environment with uv, then with pip")
+    parser.add_argument("--make-test", action="store_true",
+                        help="also make test in a fresh clone, with each phase's time")
     args = parser.parse_args(argv)
     total = 0.0
-    for path in notebooks(args.lessons):
+    for path in [] if args.no_notebooks else notebooks(args.lessons):
         wall, summaries = run_notebook(path)
         total += wall
         print(f"{path.name:44} {wall:6.1f} s", flush=True)
@@ -81,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {title[:46]:46} wall {timeline_wall:6.2f} s  longest span"
                   f" {longest:6.2f} s  overlap {overlap:5.0%}", flush=True)
     print(f"{'total':44} {total:6.1f} s")
+    if args.setup:
+        print("\nA fresh environment from requirements.txt, back to back")
+        time_setup()
+    if args.make_test:
+        print("\nmake test in a fresh clone")
+        return time_make_test()
     return 0
 
 

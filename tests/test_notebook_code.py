@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -111,7 +112,7 @@ def _vocabulary(notebook) -> Vocabulary:
         vocabulary.add(_parse(cell.source))
         if "show_source(" in cell.source:
             for listing in _listings(cell):
-                vocabulary.add(ast.parse(listing))
+                vocabulary.add(ast.parse(textwrap.dedent(listing)))  # a method is indented
     return vocabulary
 
 
