@@ -25,6 +25,9 @@ class LoopLagMonitor:
 
     Attributes:
         samples: each sample's lag in seconds (how much later than `interval` the sleep ended).
+        times: when each sample was taken, in seconds since the monitor started or was last
+            `reset` (`window_start`, a `time.perf_counter()` reading); `samples[i]` was taken
+            at `times[i]`, so the two draw the lag over time.
         max_lag: the largest lag seen, in seconds (0.0 before any sample); `max_lag_ms` in
             milliseconds.
 
@@ -37,6 +40,8 @@ class LoopLagMonitor:
             raise ValueError(f"interval must be positive, got {interval}")
         self.interval = interval
         self.samples: list[float] = []
+        self.times: list[float] = []
+        self.window_start = time.perf_counter()
         self._task: asyncio.Task | None = None
 
     @property
@@ -49,17 +54,22 @@ class LoopLagMonitor:
         return self.max_lag * 1000
 
     def reset(self) -> float:
-        """Forget the samples so far and return the largest of them, in seconds."""
-        worst, self.samples = self.max_lag, []
+        """Forget the samples so far, start a new window, and return the largest lag of the old
+        one, in seconds."""
+        worst, self.samples, self.times = self.max_lag, [], []
+        self.window_start = time.perf_counter()
         return worst
 
     async def _sample(self) -> None:
         while True:
             before = time.perf_counter()
             await asyncio.sleep(self.interval)
-            self.samples.append(max(0.0, time.perf_counter() - before - self.interval))
+            now = time.perf_counter()
+            self.samples.append(max(0.0, now - before - self.interval))
+            self.times.append(now - self.window_start)
 
     async def __aenter__(self) -> LoopLagMonitor:
+        self.window_start = time.perf_counter()
         self._task = asyncio.create_task(self._sample(), name="loop-lag-monitor")
         await asyncio.sleep(0)  # let the monitor take its first reading before the body starts
         return self

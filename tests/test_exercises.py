@@ -8,17 +8,16 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from fastapi.concurrency import run_in_threadpool
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 from tortoise.transactions import atomic, in_transaction
 
 from course_app.check import evaluate, exercises
 from course_app.database import Author, Book
-from course_app.lessons.l01_what_is_async import brew
 from course_app.lessons.l03_async_and_await import butter, fetch_data, make_coffee, make_toast
-from course_app.lessons.l04_when_to_use_async import legacy_lookup
 from course_app.lessons.l08_background_tasks import deliver, record_delivery
-from course_app.lessons.l09_limits_of_async import count_primes
+from course_app.lessons.l09_primes import count_primes
 from course_app.solutions import show_solution
 
 pytestmark = pytest.mark.anyio
@@ -84,43 +83,77 @@ async def _fetch_ignores_client(client, name):
         return (await own.get(f"/hello/{name}")).json()["message"]
 
 
-async def _serve_makes_up_results(names):
+async def _serve_makes_up_results(names, grind, brew):
+    for name in names:
+        grind(name)
     return [f"{name} is ready" for name in names]
 
 
-async def _serve_gathers_a_list(names):
+async def _serve_gathers_a_list(names, grind, brew):
     return await asyncio.gather([brew(name) for name in names])
 
 
-async def _serve_blocks_a_little(names):
-    time.sleep(0.1)
-    return await asyncio.gather(*(brew(name) for name in names))
+async def _serve_awaits_grind(names, grind, brew):
+    async def one(name):
+        await grind(name)
+        return await brew(name)
+
+    return await asyncio.gather(*(one(name) for name in names))
 
 
-async def _serve_yields(names):
+async def _serve_yields(names, grind, brew):
     for name in names:
+        grind(name)
         yield await brew(name)
 
 
-async def _serve_sequentially(names):
-    return [await brew(name) for name in names]
+async def _serve_sequentially(names, grind, brew):
+    results = []
+    for name in names:
+        grind(name)
+        results.append(await brew(name))
+    return results
 
 
-async def _serve_blocking(names):
-    time.sleep(0.9)
+async def _serve_blocking(names, grind, brew):
+    for name in names:
+        grind(name)
+    time.sleep(0.3)
     return [f"{name} is ready" for name in names]
 
 
-async def _serve_forgets_return(names):
+async def _serve_forgets_to_grind(names, grind, brew):
+    return await asyncio.gather(*(brew(name) for name in names))
+
+
+async def _serve_forgets_return(names, grind, brew):
+    for name in names:
+        grind(name)
     await asyncio.gather(*(brew(name) for name in names))
 
 
-async def _serve_returns_gather_future(names):
+async def _serve_returns_gather_future(names, grind, brew):
+    for name in names:
+        grind(name)
     return asyncio.gather(*(brew(name) for name in names))
 
 
-async def _serve_wrong_order(names):
+async def _serve_wrong_order(names, grind, brew):
+    for name in names:
+        grind(name)
     return list(reversed(await asyncio.gather(*(brew(name) for name in names))))
+
+
+async def _serve_old_signature(names):
+    return [f"{name} is ready" for name in names]
+
+
+async def _serve_in_threads(names, grind, brew):
+    async def one(name):
+        await asyncio.to_thread(grind, name)
+        return await brew(name)
+
+    return await asyncio.gather(*(one(name) for name in names))
 
 
 def _double_app(path="/double/{number}", plain=False, typed=True, factor=2, blocking=False,
@@ -265,44 +298,69 @@ async def _breakfast_blocking():
     return ["coffee ready", "buttered toast"]
 
 
-async def _customer_blocking(customer_id):
-    return legacy_lookup(customer_id)
+async def _customers_blocking(ids, lookup):
+    return [lookup(customer_id) for customer_id in ids]
 
 
-async def _customer_made_up(customer_id):
-    return {"customer": customer_id, "status": "gold"}
+async def _customers_one_at_a_time(ids, lookup):
+    return [await run_in_threadpool(lookup, customer_id) for customer_id in ids]
 
 
-async def _customer_sleeps_instead(customer_id):
+async def _customers_made_up(ids, lookup):
+    return [{"customer": customer_id, "status": "gold"} for customer_id in ids]
+
+
+async def _customers_sleep_instead(ids, lookup):
     await asyncio.sleep(0.2)
-    return {"customer": customer_id, "status": "gold"}
+    return [{"customer": customer_id, "status": "gold"} for customer_id in ids]
 
 
-async def _customer_exits(customer_id):
+async def _customers_exit(ids, lookup):
     raise SystemExit(1)
 
 
-async def _customer_asyncio_run(customer_id):
-    return asyncio.run(asyncio.to_thread(legacy_lookup, customer_id))
+async def _customers_asyncio_run(ids, lookup):
+    return asyncio.run(asyncio.to_thread(lookup, ids[0]))
 
 
-async def _customer_returns_coroutine(customer_id):
-    return asyncio.to_thread(legacy_lookup, customer_id)
+async def _customers_return_coroutines(ids, lookup):
+    return [asyncio.to_thread(lookup, customer_id) for customer_id in ids]
 
 
-async def _customer_wrong_body(customer_id):
-    return await asyncio.to_thread(legacy_lookup, 0)
+async def _customers_wrong_order(ids, lookup):
+    results = await asyncio.gather(*(asyncio.to_thread(lookup, n) for n in ids))
+    return list(reversed(results))
 
 
-async def _count_inline(limit):
-    return count_primes(limit)
+async def _customers_old_signature(customer_id):
+    return {"customer": customer_id, "status": "gold"}
 
 
-async def _count_with_a_cell_function(limit):
+def _customers_plain_def(ids, lookup):
+    return [lookup(customer_id) for customer_id in ids]
+
+
+async def _customers_in_threads(ids, lookup):
+    return await asyncio.gather(*(asyncio.to_thread(lookup, n) for n in ids))
+
+
+async def _count_inline(limits, pool):
+    return [count_primes(limit) for limit in limits]
+
+
+async def _count_in_threads(limits, pool):
+    return await asyncio.gather(*(asyncio.to_thread(count_primes, n) for n in limits))
+
+
+async def _count_one_at_a_time(limits, pool):
+    loop = asyncio.get_running_loop()
+    return [await loop.run_in_executor(pool, count_primes, limit) for limit in limits]
+
+
+async def _count_with_a_cell_function(limits, pool):
     """What happens with a function defined in a notebook cell: it lives in `__main__` of the
     kernel only, and a spawned worker cannot import it by name."""
     import __main__
-    from course_app.lessons.l09_limits_of_async import new_process_pool
 
     def count_in_a_cell(n):
         return n
@@ -311,24 +369,31 @@ async def _count_with_a_cell_function(limit):
     count_in_a_cell.__qualname__ = "count_in_a_cell"
     __main__.count_in_a_cell = count_in_a_cell
     try:
-        with new_process_pool(1) as pool:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(pool, count_in_a_cell, limit)
+        loop = asyncio.get_running_loop()
+        return await asyncio.gather(*(loop.run_in_executor(pool, count_in_a_cell, n)
+                                      for n in limits))
     finally:
         del __main__.count_in_a_cell
 
 
-async def _count_made_up(limit):
+async def _count_made_up(limits, pool):
     await asyncio.sleep(0)
-    return 17_984
+    return [17_984] * len(limits)
 
 
-async def _count_wrong(limit):
-    return await asyncio.to_thread(count_primes, limit // 2)
+async def _count_wrong_order(limits, pool):
+    loop = asyncio.get_running_loop()
+    counts = await asyncio.gather(*(loop.run_in_executor(pool, count_primes, n) for n in limits))
+    return list(reversed(counts))
 
 
-async def _count_returns_coroutine(limit):
-    return asyncio.to_thread(count_primes, limit)
+async def _count_returns_futures(limits, pool):
+    loop = asyncio.get_running_loop()
+    return [loop.run_in_executor(pool, count_primes, limit) for limit in limits]
+
+
+async def _count_old_signature(limit):
+    return await asyncio.to_thread(count_primes, limit)
 
 
 async def _notify_blocking(email):
@@ -1058,15 +1123,17 @@ WRONG_ANSWERS = {
         (Decimal("2.0"), "one-after-another total"),
     ],
     "01.2": [
-        (_serve_sequentially, "they ran one after another"),
-        (_serve_blocking, "the event loop was frozen"),
+        (_serve_sequentially, "the brews ran one after another"),
+        (_serve_blocking, "brew each order once"),
         (_serve_forgets_return, "returned None"),
         (_serve_returns_gather_future, "still to be awaited"),
-        (_serve_wrong_order, "in order"),
-        (_serve_makes_up_results, "less than one brew"),
+        (_serve_wrong_order, "in the order of `names`"),
+        (_serve_makes_up_results, "brew each order once"),
         (_serve_gathers_a_list, "unpack the list with `*`"),
-        (_serve_blocks_a_little, "the event loop was frozen"),
         (_serve_yields, "async generator"),
+        (_serve_awaits_grind, "call it without `await`"),
+        (_serve_forgets_to_grind, "grind each order once"),
+        (_serve_old_signature, "takes three arguments"),
     ],
     "02.1": [
         (_double_app(path="/twice/{number}"), "found no path operation"),
@@ -1098,21 +1165,26 @@ WRONG_ANSWERS = {
         (["async def", "def", "process pool"], "expected a dict"),
     ],
     "04.2": [
-        (_customer_blocking, "the event loop was frozen"),
-        (_customer_made_up, "did not run once per customer"),
-        (_customer_sleeps_instead, "did not run once per customer"),
-        (_customer_exits, "called `exit()` or `sys.exit()`"),
-        (_customer_asyncio_run, "`asyncio.run` starts a new event loop"),
-        (_customer_returns_coroutine, "still to be awaited"),
-        (_customer_wrong_body, "for customer 101 expected"),
-        (legacy_lookup, "plain `def`"),
+        (_customers_blocking, "the event loop was frozen"),
+        (_customers_one_at_a_time, "they ran one after another"),
+        (_customers_made_up, "call `lookup` once per id"),
+        (_customers_sleep_instead, "call `lookup` once per id"),
+        (_customers_exit, "called `exit()` or `sys.exit()`"),
+        (_customers_asyncio_run, "`asyncio.run` starts a new event loop"),
+        (_customers_return_coroutines, "still to be awaited"),
+        (_customers_wrong_order, "in the order of `ids`"),
+        (_customers_old_signature, "takes two arguments"),
+        (_customers_plain_def, "is a plain `def`"),
     ],
     "09.1": [
         (_count_inline, "the event loop was frozen"),
-        (_count_made_up, "primes below"),
-        (_count_wrong, "primes below"),
+        (_count_in_threads, "ran in `pool`"),
+        (_count_one_at_a_time, "one after another"),
+        (_count_made_up, "but the counts are"),
+        (_count_wrong_order, "in the order of `limits`"),
         (_count_with_a_cell_function, "must be importable by name"),
-        (_count_returns_coroutine, "still to be awaited"),
+        (_count_returns_futures, "still to be awaited"),
+        (_count_old_signature, "takes two arguments"),
         (count_primes, "plain `def`"),
     ],
     "09.2": [
@@ -1271,6 +1343,16 @@ async def test_02_1_accepts_a_path_operation_added_through_a_router():
 async def test_04_1_forgives_capitals_and_spaces():
     sloppy = {job: f" {choice.upper()} " for job, choice in RIGHT_CHOICES.items()}
     passed, message = await evaluate("04.1", sloppy)
+    assert passed, message
+
+
+async def test_01_2_accepts_grinding_in_threads():
+    passed, message = await evaluate("01.2", _serve_in_threads)
+    assert passed, message
+
+
+async def test_04_2_accepts_asyncio_to_thread():
+    passed, message = await evaluate("04.2", _customers_in_threads)
     assert passed, message
 
 

@@ -31,3 +31,16 @@ async def test_reset_returns_the_worst_lag_and_starts_again():
     assert worst > 0.08
     assert lag.max_lag < 0.05
     assert lag.max_lag_ms == lag.max_lag * 1000
+
+
+async def test_each_sample_has_its_time_in_the_window():
+    async with LoopLagMonitor() as lag:
+        await asyncio.sleep(0.05)
+        time.sleep(0.1)
+        await asyncio.sleep(0.03)
+    assert len(lag.times) == len(lag.samples) >= 3
+    assert lag.times == sorted(lag.times) and lag.times[0] > 0
+    stalled = lag.times[lag.samples.index(lag.max_lag)]
+    assert stalled > 0.14  # the block ended about 0.15 s into the window
+    lag.reset()
+    assert lag.times == [] and lag.samples == []

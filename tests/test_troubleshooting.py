@@ -709,6 +709,9 @@ def interrupting_a_cell():
         sleeping = outcome("import time; time.sleep(30)", interrupt_after=0.5)
         awaiting = outcome("import asyncio; await asyncio.sleep(30)", interrupt_after=0.5,
                            nudge_after=2.0)
+        # A coroutine that blocks: neither the interrupt nor a nudge stops it before its end.
+        blocking = outcome("import time\nasync def order():\n    time.sleep(4)\nawait order()",
+                           interrupt_after=0.5, nudge_after=1.0)
     finally:
         kernel.stop_channels()
         manager.shutdown_kernel(now=True)
@@ -716,6 +719,9 @@ def interrupting_a_cell():
     # ipykernel issue #881: the awaiting cell ignores the interrupt until the next request.
     assert awaiting[0] == "CancelledError" and awaiting[1] > 1.9, (
         f"{awaiting}: has ipykernel fixed issue #881? Then the stop-button entry needs rewording")
+    assert blocking[0] is None and blocking[1] > 2.5, (
+        f"{blocking}: an awaited coroutine that blocks should run to its end (3.5 s after the "
+        "interrupt) without an error; if it now stops, the stop-button entry needs rewording")
 
 
 @reproduces("`Running as root is not recommended. Use --allow-root to bypass.`")

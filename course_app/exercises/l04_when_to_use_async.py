@@ -1,15 +1,15 @@
-"""Lesson 04's exercises: choose how to run three jobs, then wrap a blocking call."""
+"""Lesson 04's exercises: choose how to run three jobs, then call a blocking library for many ids
+at once without blocking the loop."""
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections import Counter
 
 from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
-from course_app.lessons.l04_when_to_use_async import WAIT_SECONDS, lookups_done
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l04_when_to_use_async as solutions
-from course_app.timeline import seconds
+from course_app.timeline import Timeline, ms, seconds
 
 OPTIONS = ("async def", "def", "process pool")
 WHY = {
@@ -45,26 +45,54 @@ def check_choices(answer) -> str:
                      for job, right in expected.items()) + "."
 
 
-@exercise("04.2", "call a blocking library without blocking the loop",
-          expects="async function", solution=solutions.fetch_customer)
-async def check_fetch_customer(fetch_customer) -> str:
-    ids = [101, 102, 103, 104, 105]
-    before = sum(lookups_done[n] for n in ids)
+LOOKUP_SECONDS = 0.2
+"""How long the check's blocking `lookup` takes, in seconds."""
+IDS = [101, 102, 103, 104, 105]
+
+
+@exercise("04.2", "call a blocking library for five ids at once, off the loop",
+          expects="async function", solution=solutions.fetch_customers)
+async def check_fetch_customers(fetch_customers) -> str:
+    calls: Counter[int] = Counter()
+    timeline = Timeline("look-ups")
+
+    def lookup(customer_id: int) -> dict[str, int | str]:
+        """A blocking library call: 0.2 s of `time.sleep`, like a sync driver."""
+        with timeline.span(str(customer_id)):
+            time.sleep(LOOKUP_SECONDS)
+        calls[customer_id] += 1
+        return {"customer": customer_id, "status": "gold"}
+
     started = time.perf_counter()
-    async with LoopLagMonitor() as lag:
-        results = await asyncio.gather(*(guarded(fetch_customer(n)) for n in ids))
+    try:
+        async with LoopLagMonitor() as lag:
+            result = await guarded(fetch_customers(list(IDS), lookup))
+    except TypeError as error:
+        if "positional argument" in str(error):
+            raise Hint("`fetch_customers` takes two arguments, `(ids, lookup)`, and the check "
+                       "passes both.", decisive=True) from None
+        raise
     took = time.perf_counter() - started
-    hint_if_still_awaitable(*results, fix="`await` what you return")
-    expected = [{"customer": n, "status": "gold"} for n in ids]
-    if results != expected:
-        raise Hint(f"for customer {ids[0]} expected {expected[0]!r}, got {results[0]!r}: return "
-                   "what `legacy_lookup(customer_id)` returns.")
-    hint_if_blocked(lag.max_lag, "`fetch_customer`",
-                    "run it with `await run_in_threadpool(legacy_lookup, customer_id)`")
-    if sum(lookups_done[n] for n in ids) - before < len(ids):
-        raise Hint("`legacy_lookup` did not run once per customer: call it for each one.")
-    if took > 0.5 * len(ids) * WAIT_SECONDS:
-        raise Hint(f"five look-ups of {seconds(WAIT_SECONDS)} took {seconds(took)}: they did not "
-                   "all run at the same time.")
-    return (f"five blocking look-ups of {seconds(WAIT_SECONDS)} took {seconds(took)} together, "
-            f"and the loop was never late by more than {seconds(lag.max_lag)}.")
+    hint_if_still_awaitable(result, fix="`return await asyncio.gather(...)`")
+    if result is None:
+        raise Hint("`fetch_customers` returned None: return the list of results.")
+    if not isinstance(result, list | tuple):
+        raise Hint(f"`fetch_customers` should return a list, got {type(result).__name__}.")
+    hint_if_still_awaitable(*result, fix="`await` each call, for example inside "
+                                         "`asyncio.gather(...)`")
+    hint_if_blocked(lag.max_lag, "`fetch_customers`",
+                    "hand each call to a worker thread: `await run_in_threadpool(lookup, id)`")
+    if sorted(calls.elements()) != IDS:
+        raise Hint(f"call `lookup` once per id: it ran for {sorted(calls.elements())}, the ids "
+                   f"are {IDS}.")
+    expected = [{"customer": n, "status": "gold"} for n in IDS]
+    if list(result) != expected:
+        raise Hint(f"expected what `lookup` returns, in the order of `ids` (first "
+                   f"{expected[0]!r}), got {list(result)[:1]!r} first.")
+    if timeline.max_overlap() < 3:
+        raise Hint(f"five look-ups of {seconds(LOOKUP_SECONDS)} took {seconds(took)}: the loop "
+                   "stayed free, but they ran one after another. Start them together, each in "
+                   "a worker thread, with `asyncio.gather`.")
+    return (f"five blocking look-ups of {seconds(LOOKUP_SECONDS)} took {seconds(took)} "
+            f"together, up to {timeline.max_overlap()} in worker threads at once, and the loop "
+            f"was never late by more than {ms(lag.max_lag)}.")

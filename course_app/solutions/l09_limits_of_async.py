@@ -1,16 +1,25 @@
 """Reference solutions for lesson 09."""
 
 import asyncio
+import time
 
-from course_app.lessons.l09_limits_of_async import count_primes, time_one_job, two_jobs
+from course_app.lessons.l09_primes import WORK_LIMIT, count_primes
 
 
-async def count_without_freezing(limit: int) -> int:
-    """09.1: the CPU work goes to a worker thread; the event loop keeps running."""
-    return await asyncio.to_thread(count_primes, limit)
+async def count_all(limits, pool):
+    """09.1: every count goes to the pool at once (`count_primes` is importable, so a spawned
+    worker can find it); the loop only awaits. `gather` keeps the order of `limits`."""
+    loop = asyncio.get_running_loop()
+    return await asyncio.gather(*(loop.run_in_executor(pool, count_primes, limit)
+                                  for limit in limits))
 
 
 async def two_threads_of_four_tenths() -> float:
-    """09.2: measure two jobs in two threads, and scale to jobs of 0.4 s each."""
-    threads = await two_jobs("threads")
-    return 0.4 * threads.wall_time / time_one_job()
+    """09.2: measure one job, then two jobs in two threads, and scale to jobs of 0.4 s each."""
+    started = time.perf_counter()
+    count_primes(WORK_LIMIT)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(asyncio.to_thread(count_primes, WORK_LIMIT) for _ in range(2)))
+    two = time.perf_counter() - started
+    return 0.4 * two / one

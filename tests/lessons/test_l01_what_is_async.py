@@ -1,47 +1,29 @@
-import asyncio
+"""Lesson 01 follows the learner's edits: the notebook's own code, changed and run again."""
 
-import pytest
+import re
+from pathlib import Path
 
-from course_app.lessons import l01_what_is_async as lesson
-from course_app.loop_lag import LoopLagMonitor
-from course_app.timeline import Timeline
+from course_app.notebook_runner import rerun_section, section_text
 
-pytestmark = pytest.mark.anyio
-NAMES = ["Ada", "Grace", "Linus"]
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_what_is_async.ipynb"
 
 
-async def test_sequential_waits_add_up_and_concurrent_waits_overlap():
-    sequential = await lesson.serve_sequentially(NAMES, seconds=0.1)
-    concurrent = await lesson.serve_concurrently(NAMES, seconds=0.1)
-    assert sequential.max_overlap() == 1
-    assert concurrent.max_overlap() == 3
-    assert sequential.wall_time > 2 * concurrent.wall_time
+def _wall_times(text: str) -> list[float]:
+    return [float(value) for value in re.findall(r"wall time (\d+\.\d\d) s", text)]
 
 
-async def test_cafe_app_serves_orders_concurrently():
-    timeline = await lesson.order_through_app(NAMES)
-    assert timeline.max_overlap() == 3
-    assert timeline.wall_time < 0.6 * len(NAMES) * lesson.BREW_SECONDS
+def test_shorter_cpu_work_shortens_the_batch_and_still_does_not_overlap():
+    ran = rerun_section(NOTEBOOK, "1.6", {"grind_beans(0.15)": "grind_beans(0.05)"})
+    text = section_text(ran, "1.6")
+    (wall,) = _wall_times(text)
+    assert 0.14 <= wall < 0.35, text  # three orders of 0.05 s, one after another
+    assert "at most 1 at once" in text
 
 
-async def test_cafe_app_answers_an_order():
-    from course_app.client import AppClient
-
-    async with AppClient(lesson.cafe_app) as client:
-        response = await client.get("/coffee/Ada")
-    assert response.json() == {"order": "Ada is ready"}
-
-
-async def test_cpu_work_does_not_overlap():
-    timeline = Timeline()
-    await asyncio.gather(*(lesson.grind_order(n, 0.05, timeline) for n in NAMES))
-    assert timeline.max_overlap() == 1
-    assert lesson.grind_beans(0.01) > 0
-
-
-async def test_blocking_brew_serialises_and_freezes_the_loop():
-    timeline = Timeline()
-    async with LoopLagMonitor() as lag:
-        await asyncio.gather(*(lesson.brew_blocking(n, 0.1, timeline) for n in NAMES))
-    assert timeline.max_overlap() == 1
-    assert lag.max_lag > 0.15
+def test_a_fourth_order_overlaps_too_inside_fastapi():
+    names = 'NAMES = ["Ada", "Grace", "Linus"]'
+    ran = rerun_section(NOTEBOOK, "1.5", {names: 'NAMES = ["Ada", "Grace", "Linus", "Alan"]'})
+    text = section_text(ran, "1.5")
+    assert "Alan" in text and "at most 4 at once" in text, text
+    (wall,) = _wall_times(text)
+    assert wall < 0.6 * 4 * 0.3, text

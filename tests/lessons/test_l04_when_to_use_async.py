@@ -1,50 +1,32 @@
-import httpx
-import pytest
+"""Lesson 04 follows the learner's edits: the notebook's own apps, changed and run again."""
 
-from course_app.burst import burst
-from course_app.client import AppClient
-from course_app.lessons import l04_when_to_use_async as lesson
-from course_app.server import Server
+import re
+from pathlib import Path
 
-pytestmark = pytest.mark.anyio
+from course_app.notebook_runner import rerun_section, section_text
 
-
-async def test_only_async_def_with_time_sleep_serialises():
-    awaited, threaded, blocked = await lesson.compare_waits(count=5)
-    assert awaited.max_overlap() == threaded.max_overlap() == 5
-    assert blocked.wall_time > 2.5 * max(awaited.wall_time, threaded.wall_time)
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04_when_to_use_async.ipynb"
 
 
-async def test_the_threadpool_runs_at_most_40_and_the_lifespan_can_raise_it():
-    default = await lesson.threadpool_waves(counts=(41,))
-    raised = await lesson.threadpool_waves(counts=(41,), thread_limit=41)
-    assert default[41][1] == 40
-    assert raised[41][1] == 41
-    assert default[41][0].wall_time > 1.3 * raised[41][0].wall_time
+def _peaks(text: str) -> list[int]:
+    return [int(peak) for peak in re.findall(r"at most (\d+) at a time", text)]
 
 
-async def test_threadpool_app_reports_its_limit():
-    async with AppClient(lesson.build_threadpool_app(thread_limit=7)) as client:
-        assert (await client.get("/threads")).json() == {"total_tokens": 7}
+def test_the_threadpool_runs_at_most_40_and_the_lifespan_can_raise_it():
+    default = section_text(rerun_section(NOTEBOOK, "4.3"), "4.3")
+    assert max(_peaks(default)) <= 40, default
+    raised = section_text(rerun_section(NOTEBOOK, "4.4", {"THREADS = 100": "THREADS = 60"}),
+                          "4.4")
+    assert "with 60 threads" in raised, raised
+    (peak,) = _peaks(raised)
+    assert 40 < peak <= 60, raised
 
 
-async def test_a_blocking_call_in_a_thread_keeps_requests_overlapping():
-    async with Server(lesson.waits_app) as base_url:
-        timeline = await burst(base_url, "/customers/7", count=5)
-        async with httpx.AsyncClient(base_url=base_url) as client:
-            body = (await client.get("/customers/7")).json()
-    assert body == {"customer": 7, "status": "gold"}
-    assert timeline.wall_time < 2.5 * lesson.WAIT_SECONDS
-
-
-async def test_blocking_file_io_delays_a_ping_and_a_thread_does_not():
-    saves = await lesson.ping_while_saving()
-    assert saves["blocking"][1] > 3 * saves["threaded"][1]
-
-
-async def test_reports_can_be_measured_after_saving_and_a_missing_one_is_a_404():
-    async with AppClient(lesson.files_app) as client:
-        assert (await client.get("/reports/threaded/size")).status_code == 404
-        assert (await client.post("/reports/threaded")).json() == {"bytes": lesson.REPORT_BYTES}
-        size = await client.get("/reports/threaded/size")
-    assert size.json() == {"bytes": lesson.REPORT_BYTES}
+def test_a_lower_dependency_limit_lets_fewer_calls_run_at_once():
+    limit = "max_concurrency=5"
+    text = section_text(rerun_section(NOTEBOOK, "4.5", {limit: "max_concurrency=2"}), "4.5")
+    calls = re.search(r"at most (\d+) dependency calls at once; (\d+) worker threads", text)
+    assert calls, text
+    assert int(calls[1]) <= 2 and int(calls[2]) <= 2, text
+    wall = float(re.search(r"20 requests: (\d+\.\d\d) s", text)[1])
+    assert wall > 0.8 * 10 * 0.2, text  # ten rounds of two calls of 0.2 s
