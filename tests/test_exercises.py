@@ -89,6 +89,10 @@ async def _serve_makes_up_results(names, grind, brew):
     return [f"{name} is ready" for name in names]
 
 
+async def _serve_gathers_a_generator(names, grind, brew):
+    return await asyncio.gather(brew(name) for name in names)  # no `*`
+
+
 async def _serve_gathers_a_list(names, grind, brew):
     return await asyncio.gather([brew(name) for name in names])
 
@@ -1130,6 +1134,7 @@ WRONG_ANSWERS = {
         (_serve_wrong_order, "in the order of `names`"),
         (_serve_makes_up_results, "brew each order once"),
         (_serve_gathers_a_list, "unpack the list with `*`"),
+        (_serve_gathers_a_generator, "unpack it with `*`"),
         (_serve_yields, "async generator"),
         (_serve_awaits_grind, "call it without `await`"),
         (_serve_forgets_to_grind, "grind each order once"),
