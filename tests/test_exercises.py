@@ -841,7 +841,7 @@ def _best_returns_the_result(results, p95_limit_ms):
 # lesson 12
 
 
-async def _within_no_deadline(calls, seconds):
+async def _sections_no_deadline(calls, seconds):
     return dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
 
 
@@ -1047,7 +1047,7 @@ WRONG_ANSWERS = {
         (_best_highest_concurrency_within, "pick the most throughput"),
     ],
     "12.1": [
-        (_within_no_deadline, "stop waiting at the deadline"),
+        (_sections_no_deadline, "stop waiting at the deadline"),
         (_within_wait_for, "let a `TimeoutError` escape"),
         (_within_never_cancels, "cancel the late calls"),
         (_within_wrong_message, "`flights` was late: expected"),
