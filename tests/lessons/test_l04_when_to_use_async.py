@@ -9,7 +9,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04_when_to_use_a
 
 
 def _peaks(text: str) -> list[int]:
-    return [int(peak) for peak in re.findall(r"at most (\d+) at a time", text)]
+    return [int(peak) for peak in re.findall(r"at most ~?(\d+) at a time", text)]
 
 
 def test_the_threadpool_runs_at_most_40_and_the_lifespan_can_raise_it():
