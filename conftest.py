@@ -208,11 +208,12 @@ PARALLEL = {
                                 "test_every_exercise_has_at_least_three_wrong_answers"},
     "tests/test_troubleshooting.py": "*",
 }
-"""Tests that assert no duration, ratio or limit of time, and share no port, file or process
-with another test: `{file: "*" (all its tests) or {names of test functions}}`. conftest marks
-them `parallel`; `make test` runs them with pytest-xdist (`-m parallel -n auto`), then everything
-else one at a time (`-m "not parallel"`), so timing claims never compete for a CPU. A file not
-listed, a test added to a listed file under "*" aside, stays serial: the safe default."""
+"""Tests that assert no duration, ratio or limit of time, and share no port, file, database or
+process with another test: `{file: "*" (all its tests) or {names of test functions}}`. conftest
+marks them `parallel`; `make test` runs them with pytest-xdist (`-m parallel -n auto`), then
+everything else one at a time (`-m "not parallel"`), so timing claims never compete for a CPU.
+A test in a file not listed stays serial, the safe default; a test added to a file listed with
+"*" runs in parallel, so it must time nothing either (or go into SERIAL)."""
 
 SERIAL = {
     "tests/test_troubleshooting.py": {
