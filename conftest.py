@@ -288,14 +288,26 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
         time.sleep(0.2)
 
 
+def _still_running(entry: dict) -> bool:
+    """Whether the process a registry entry names still runs (and is the one registered, not a
+    later process that got the same pid). A kernel that nbval killed leaves its thread-mode
+    server's entry behind, but the server died with the kernel: that is no leftover."""
+    import psutil
+
+    try:
+        return psutil.Process(entry["pid"]).create_time() <= entry.get("started", 0) + 1
+    except (psutil.Error, KeyError, TypeError):
+        return False
+
+
 def pytest_sessionfinish(session):
     from course_app.postgres import registered_postgres, stop_postgres
     from course_app.server import port_is_listening, registered_servers, server_history
 
     stop_postgres()  # the session's own server, if a test started one
     leaks = [f"still running: {line}" for line in leftover_processes()]
-    leaks += [f"still registered: {entry}"
-              for entry in registered_servers() + registered_postgres()]
+    leaks += [f"still registered and running: {entry}"
+              for entry in registered_servers() + registered_postgres() if _still_running(entry)]
     leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
               for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
