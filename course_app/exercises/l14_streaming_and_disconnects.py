@@ -18,6 +18,7 @@ from course_app.lessons.l14_streaming_and_disconnects import measure_room
 from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server
 from course_app.solutions import l14_streaming_and_disconnects as solutions
+from course_app.timeline import seconds
 
 TICKS = 6
 """How many ticks the stream of 14.1 sends to a client that stays."""
@@ -103,7 +104,7 @@ async def check_ticker(ticker) -> str:
         raise Hint("no seat was taken while the stream ran: `seats.append(...)` before the "
                    "first tick, as the starting code does.")
     if ticks_after_leaving > 1:
-        raise Hint(f"{ticks_after_leaving} ticks were made after the client had left: the "
+        raise Hint(f"~{ticks_after_leaving} ticks were made after the client had left: the "
                    "generator swallowed the `CancelledError` that stops it and carried on. "
                    "Let it propagate: clean up in `finally`, or re-raise with `raise`.")
     if ended_after_leaving == ["normally"]:
@@ -179,16 +180,16 @@ async def check_broadcast(broadcast) -> str:
     hint_if_blocked(lag.max_lag, "your broadcast (on the server's event loop)", limit=0.25)
     _server_error(server)
     if result.fast_received < result.published:
-        raise Hint(f"the fast client got only {result.fast_received} of {result.published} "
+        raise Hint(f"the fast client got only ~{result.fast_received} of {result.published} "
                    "snapshots in time: the broadcast waited for the slow client. "
                    "`await queue.put(...)` waits while that client's queue is full; put "
                    "without waiting (`queue.put_nowait(...)`) and make room when it is full.")
     if result.slow_last != result.published - 1:
-        got = "nothing" if result.slow_last is None else f"#{result.slow_last}"
-        raise Hint(f"the slow client's last snapshot was {got}, not the latest "
+        got = "nothing" if result.slow_last is None else f"snapshot ~{result.slow_last}"
+        raise Hint(f"the slow client ended on {got}, not on the newest, "
                    f"#{result.published - 1}: when its queue is full, drop the *oldest* "
                    "snapshot (`queue.get_nowait()`) and put the new one, so a slow client "
                    "skips old states but always ends with the newest.")
     return (f"the fast client got all {result.published} snapshots in "
-            f"{result.fast_seconds:.2f} s, and the slow one ({result.slow_received} of them) "
-            "ended with the newest.")
+            f"{seconds(result.fast_seconds)}, and the slow one (~{result.slow_received} of "
+            "them) ended with the newest.")
