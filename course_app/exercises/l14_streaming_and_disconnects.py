@@ -76,27 +76,33 @@ async def check_ticker(ticker) -> str:
         return StreamingResponse(one(), media_type="text/plain")
 
     server = Server(app, graceful_shutdown_timeout=1.0)
-    async with server as url, httpx.AsyncClient(base_url=url, timeout=5) as client:
-        await _read_all(client, "/warm-up")  # a first request pays one-time costs (imports)
-        lag.reset()
-        # A client that leaves after two ticks.
-        held_while_streaming = False
-        async with client.stream("GET", "/ticks") as response:
-            got = 0
-            async for _ in response.aiter_lines():
-                got += 1
-                held_while_streaming = held_while_streaming or bool(seats)
-                if got == 2:
-                    break
-        left = time.perf_counter()
-        await asyncio.sleep(0.4)
-        seats_after_leaving, ticks_after_leaving = list(seats), sum(t > left for t in sent)
-        ended_after_leaving = list(ended)
-        # A client that stays to the end.
-        lines = await _read_all(client)
+    got, held_while_streaming, broke = 0, False, None
+    try:
+        async with server as url, httpx.AsyncClient(base_url=url, timeout=5) as client:
+            await _read_all(client, "/warm-up")  # a first request pays one-time costs
+            lag.reset()
+            # A client that leaves after two ticks.
+            async with client.stream("GET", "/ticks") as response:
+                async for _ in response.aiter_lines():
+                    got += 1
+                    held_while_streaming = held_while_streaming or bool(seats)
+                    if got == 2:
+                        break
+            left = time.perf_counter()
+            await asyncio.sleep(0.4)
+            seats_after_leaving = list(seats)
+            ticks_after_leaving = sum(t > left for t in sent)
+            ended_after_leaving = list(ended)
+            # A client that stays to the end.
+            lines = await _read_all(client)
+    except (httpx.HTTPError, TimeoutError) as error:
+        broke = error
     hint_if_blocked(lag.max_lag, "your generator (on the server's event loop)",
                     "wait with `await asyncio.sleep(...)`")
     _server_error(server)
+    if broke is not None:
+        raise Hint(f"the stream broke off ({type(broke).__name__}): yield a line per tick for "
+                   "as long as the client reads, and let the generator end when it is done.")
     if got < 2:
         raise Hint(f"the client received {got} tick(s) before the stream ended: yield a "
                    "line per tick, such as `f\"tick {n}\\n\"`.")
@@ -108,7 +114,7 @@ async def check_ticker(ticker) -> str:
                    "generator swallowed the `CancelledError` that stops it and carried on. "
                    "Let it propagate: clean up in `finally`, or re-raise with `raise`.")
     if ended_after_leaving == ["normally"]:
-        raise Hint("the generator caught the `CancelledError` and returned as if it had "
+        raise Hint("the generator swallowed the `CancelledError` and returned as if it had "
                    "finished: re-raise it after your clean-up (`raise`), or use `finally`, so "
                    "the server knows the stream was stopped.")
     if seats_after_leaving:
