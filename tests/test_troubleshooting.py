@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 
 from course_app.check import exercises
 from course_app.client import AppClient
@@ -601,13 +601,13 @@ async def upstream_drops_the_connection():
 
 
 def _endless_stream_app() -> FastAPI:
-    from fastapi import WebSocket
+    """An endless stream at GET /feed and a WebSocket at /live that waits for a message."""
     from fastapi.responses import StreamingResponse
 
     app = FastAPI()
 
     @app.get("/feed")
-    async def feed() -> StreamingResponse:
+    async def feed():
         async def ticks():
             while True:
                 await asyncio.sleep(0.05)
@@ -615,7 +615,7 @@ def _endless_stream_app() -> FastAPI:
         return StreamingResponse(ticks(), media_type="text/plain")
 
     @app.websocket("/live")
-    async def live(websocket: WebSocket) -> None:
+    async def live(websocket: WebSocket):
         await websocket.accept()
         await websocket.receive_text()
 
@@ -652,8 +652,8 @@ async def a_graceful_stop_with_an_open_stream():
     server = Server(_endless_stream_app(), graceful_shutdown_timeout=0.3)
     async with server as url, httpx.AsyncClient(base_url=url, timeout=5) as client:
         async with client.stream("GET", "/feed") as response:
-            async for _ in response.aiter_lines():
-                break  # connected and streaming; the stop below happens with it open
+            lines = response.aiter_lines()
+            await anext(lines)  # connected and streaming; the stop below happens with it open
             started = time.perf_counter()
             await server.stop()
             assert time.perf_counter() - started >= 0.3  # it waited until the limit
