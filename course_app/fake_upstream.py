@@ -17,11 +17,15 @@ requests received and completed, the most requests in flight at once, and connec
 
 Use it in-process (`AppClient(build_upstream())`, fast, no sockets) or on a real server
 (`Server(build_upstream())`), where connection reuse and timeouts exist.
+
+`build_model_server()` is a second fake: a language model's API that streams its answer, one JSON
+line per token (`{"n": 1, "token": "Async"}`), at a set rate, and can fail mid-answer (lesson 14).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +35,11 @@ from fastapi.responses import StreamingResponse
 
 CONDITIONS = ("sunny", "cloudy", "rainy", "windy", "snowy")
 RATES_PER_EUR = {"EUR": 1.0, "USD": 1.08, "GBP": 0.86, "JPY": 162.0, "CHF": 0.95}
+
+
+ANSWER = ("Async", " code", " waits", " for", " the", " network", " without", " holding", " a",
+          " thread", ",", " so", " one", " event", " loop", " serves", " many", " streams", ".")
+"""The tokens the fake model server streams, in order."""
 
 
 def temperature_c(city: str) -> int:
@@ -173,3 +182,35 @@ upstream_app = build_upstream()
 
 UPSTREAM_APP = "course_app.fake_upstream:upstream_app"
 """The fake upstream as an importable app, for `Server(UPSTREAM_APP)` (a child process)."""
+
+
+def build_model_server(rate: float = 20.0) -> FastAPI:
+    """A fresh fake model server: `GET /tokens` streams an answer token by token.
+
+    Query parameters: `rate` (tokens per second, default `rate`), `count` (how many tokens,
+    default all of `ANSWER`, cycled beyond it), `fail_after=N` (drop the connection after N
+    tokens, as an overloaded model server does mid-answer: the client's read fails with
+    `httpx.RemoteProtocolError`). Each line is JSON, `{"n": 1, "token": "Async"}`, ending in
+    a newline; the response is `application/x-ndjson`. No middleware sits in front of the
+    stream, so a failure reaches the client as a broken connection, as it would from a real one.
+    """
+    app = FastAPI(title="Fake model server: tokens as they are generated")
+
+    @app.get("/tokens")
+    async def tokens(rate: float = rate, count: int = len(ANSWER),
+                     fail_after: int | None = None) -> StreamingResponse:
+        """Stream `count` tokens, `rate` per second; with `fail_after`, fail after that many."""
+        if rate <= 0 or count < 0:
+            raise HTTPException(422, "rate must be above 0 and count 0 or more")
+
+        async def produce():
+            for n in range(count):
+                if fail_after is not None and n >= fail_after:
+                    raise ConnectionAbortedError(
+                        f"the model server dropped the stream after {n} tokens")
+                await asyncio.sleep(1 / rate)
+                yield json.dumps({"n": n + 1, "token": ANSWER[n % len(ANSWER)]}) + "\n"
+
+        return StreamingResponse(produce(), media_type="application/x-ndjson")
+
+    return app

@@ -24,7 +24,7 @@ class Lesson:
     """One lesson.
 
     Attributes:
-        number: 0-12; the notebook's two-digit prefix.
+        number: 0-14; the notebook's two-digit prefix.
         slug: the rest of the notebook's file name, for example "what_is_async".
         title: the lesson's goal, as in the notebook's title.
         question: the question from the source text it answers ("" when beyond the source).
@@ -102,6 +102,13 @@ LESSONS: tuple[Lesson, ...] = (
            "(beyond the source text) What does one realistic async service look like?",
            shows=("asynccontextmanager", "lifespan=", "@.get", "httpx.AsyncClient", "Semaphore",
                   "asyncio.gather", ".add_task", "run_in_executor", "max_concurrency=")),
+    Lesson(14, "streaming_and_disconnects",
+           "Stream responses and events, hold WebSockets, and stop cleanly",
+           "(beyond the source text) How do you stream and hold connections open, and what "
+           "happens when a client leaves or the server stops?",
+           shows=("StreamingResponse", "EventSourceResponse", "ServerSentEvent", "@.websocket",
+                  ".is_disconnected(", "asyncio.CancelledError", ".stream(", ".aiter_lines(",
+                  "asyncio.Queue", ".put_nowait(", "graceful_shutdown_timeout=")),
 )
 
 

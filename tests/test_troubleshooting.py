@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 
 from course_app.check import exercises
 from course_app.client import AppClient
@@ -94,6 +94,9 @@ REPRODUCED_BY_LESSON_TESTS = {
     "My requests are slow, each one opens a new connection":
         "tests/lessons/test_l06_external_api_calls.py::"
         "test_a_shared_client_reuses_one_connection_and_is_faster",
+    "My path operation keeps working after the client has gone":
+        "tests/lessons/test_l14_streaming_and_disconnects.py::"
+        "test_a_plain_path_operation_runs_on_after_the_client_left_and_checking_stops_it",
     "`asyncio.gather` raised, but the other calls still happened":
         "tests/lessons/test_l07_asyncio_gather.py::test_a_failure_leaves_gather_s_other_calls_running",
 }
@@ -595,6 +598,79 @@ async def nothing_listening():
             "body`")
 async def upstream_drops_the_connection():
     return await _upstream_error("/weather/Oslo?abort=true")
+
+
+def _endless_stream_app() -> FastAPI:
+    """An endless stream at GET /feed and a WebSocket at /live that waits for a message."""
+    from fastapi.responses import StreamingResponse
+
+    app = FastAPI()
+
+    @app.get("/feed")
+    async def feed():
+        async def ticks():
+            while True:
+                await asyncio.sleep(0.05)
+                yield "tick\n"
+        return StreamingResponse(ticks(), media_type="text/plain")
+
+    @app.websocket("/live")
+    async def live(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.receive_text()
+
+    return app
+
+
+@reproduces("`InProcessLimitation` (a stream that never ends, or a WebSocket route, in-process)")
+async def an_endless_stream_and_a_websocket_in_process():
+    async with AppClient(_endless_stream_app(), stream_limit=0.2) as client:
+        async with pitfall(report=False) as stream:
+            await client.get("/feed")
+        async with pitfall(report=False) as websocket:
+            await client.get("/live")
+    return f"{describe(stream.error)}\n{describe(websocket.error)}"
+
+
+@reproduces("`asyncio.timeout` (or a `TaskGroup`, or a server's shutdown) did not stop my code")
+async def a_swallowed_cancellation():
+    async def stubborn():
+        for _ in range(4):
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                pass
+
+    started = time.perf_counter()
+    async with asyncio.timeout(0.05):  # no TimeoutError comes out of this block
+        await stubborn()
+    assert time.perf_counter() - started > 0.15  # and the work ran on
+
+
+@reproduces("`Waiting for connections to close. (CTRL+C to force quit)`")
+async def a_graceful_stop_with_an_open_stream():
+    server = Server(_endless_stream_app(), graceful_shutdown_timeout=0.3)
+    async with server as url, httpx.AsyncClient(base_url=url, timeout=5) as client:
+        async with client.stream("GET", "/feed") as response:
+            lines = response.aiter_lines()
+            await anext(lines)  # connected and streaming; the stop below happens with it open
+            started = time.perf_counter()
+            await server.stop()
+            assert time.perf_counter() - started >= 0.3  # it waited until the limit
+    return server.log
+
+
+@reproduces("`ConnectionClosedError: received 1012 (service restart)`")
+async def a_websocket_open_while_the_server_stops():
+    from websockets.asyncio.client import connect
+
+    server = Server(_endless_stream_app())
+    async with server as url:
+        async with connect(url.replace("http://", "ws://") + "/live", proxy=None) as websocket:
+            await server.stop()
+            async with pitfall(report=False) as caught:
+                await websocket.recv()
+    return describe(caught.error)
 
 
 @reproduces("A retried POST did its work twice (a card charged twice, an order placed twice)")
