@@ -26,11 +26,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from course_app.paths import TIMELINE_RECORD_VARIABLE
+
 SECONDS_FORMAT = "{:.2f} s"
 """How every duration is printed; tests/sanitize.cfg rewrites exactly this shape."""
 
 
-RECORD_ENV = "COURSE_TIMELINE_RECORD"
+RECORD_ENV = TIMELINE_RECORD_VARIABLE
 """When this environment variable names a file, every timeline shown (as a table or a chart)
 appends one JSON line to it: how `benchmarks/course_timing.py` reads what each notebook measured.
 """
