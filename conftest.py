@@ -203,9 +203,9 @@ PARALLEL = {
     "tests/test_setup_tools.py": "*",
     "tests/test_notebooks.py": {"test_stored_outputs_come_from_one_clean_run",
                                 "test_title_matches_the_lesson_list"},
-    "tests/test_exercises.py": {"test_show_solution_prints_the_reference_source",
-                                "test_show_solution_of_an_unknown_exercise",
-                                "test_every_exercise_has_at_least_three_wrong_answers"},
+    "tests/test_solutions.py": "*",
+    "tests/test_import_graph.py": {"test_the_graph_sees_function_local_imports",
+                                   "test_no_module_of_the_package_is_part_of_an_import_circle"},
     "tests/test_troubleshooting.py": "*",
 }
 """Tests that assert no duration, ratio or limit of time, and share no port, file, database or
@@ -268,7 +268,7 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
     import psutil
 
     from course_app.postgres import course_processes
-    from course_app.server import server_history
+    from course_app.server_registry import server_history
 
     deadline = time.monotonic() + wait
     while True:
@@ -289,8 +289,9 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
 
 
 def pytest_sessionfinish(session):
+    from course_app.ports import port_is_listening
     from course_app.postgres import registered_postgres, stop_postgres
-    from course_app.server import port_is_listening, registered_servers, server_history
+    from course_app.server_registry import registered_servers, server_history
 
     stop_postgres()  # the session's own server, if a test started one
     leaks = [f"still running: {line}" for line in leftover_processes()]
