@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from course_app import paths
+
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
 # Others may pass through (not list): run as root, the course's PostgreSQL runs as `nobody`, who
 # must reach its data folder under the run folder.
 os.chmod(_scratch, 0o711)
-os.environ["COURSE_PROGRESS_FILE"] = str(Path(_scratch) / "progress.json")
-os.environ["COURSE_RUN_DIR"] = str(Path(_scratch) / "run")
-os.environ["COURSE_OUTBOX"] = str(Path(_scratch) / "outbox")
+os.environ[paths.PROGRESS_FILE_VARIABLE] = str(Path(_scratch) / "progress.json")
+os.environ[paths.RUN_DIR_VARIABLE] = str(Path(_scratch) / "run")
+os.environ[paths.OUTBOX_VARIABLE] = str(Path(_scratch) / "outbox")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # The offline guard: every process of the run records connections beyond 127.0.0.1.
@@ -78,7 +80,7 @@ def database_url(request) -> str:
 def progress_file(tmp_path, monkeypatch) -> Path:
     """A fresh, empty progress file for each unit test (notebooks share the session's)."""
     path = tmp_path / "progress.json"
-    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
+    monkeypatch.setenv(paths.PROGRESS_FILE_VARIABLE, str(path))
     return path
 
 

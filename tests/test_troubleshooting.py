@@ -33,6 +33,7 @@ import nbformat
 import pytest
 from fastapi import FastAPI
 
+from course_app import paths
 from course_app.check import exercises
 from course_app.client import AppClient
 from course_app.lesson_list import LESSONS
@@ -40,7 +41,7 @@ from course_app.notebook_runner import numbered_sections
 from course_app.pitfall import describe, pitfall
 from course_app.server import Server, free_port, importable, port_is_listening
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.COURSE_ROOT
 GUIDE = ROOT / "TROUBLESHOOTING.md"
 SECONDS = 60
 """Time limit, in seconds, for each child process a reproduction starts."""
