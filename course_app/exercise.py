@@ -73,8 +73,9 @@ class Exercise:
             exercise, a function that returns the right value. None for a step check (`step`).
         time_limit: seconds the checker may run before the answer counts as hanging. An answer
             that awaits for ever is cancelled then; one that blocks the loop's thread
-            (`time.sleep`, a lock, a CPU loop) is interrupted after `INTERRUPT_SECONDS` on Linux
-            and macOS; on Windows it runs to its end first.
+            (`time.sleep`, a lock, a CPU loop) is interrupted after
+            `course_app.check.INTERRUPT_SECONDS` on Linux and macOS; on Windows it runs to its
+            end first.
     """
 
     id: str
