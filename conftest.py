@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from course_app import paths
+
 _scratch = tempfile.mkdtemp(prefix="course-tests-")
 # Others may pass through (not list): run as root, the course's PostgreSQL runs as `nobody`, who
 # must reach its data folder under the run folder.
 os.chmod(_scratch, 0o711)
-os.environ["COURSE_PROGRESS_FILE"] = str(Path(_scratch) / "progress.json")
-os.environ["COURSE_RUN_DIR"] = str(Path(_scratch) / "run")
-os.environ["COURSE_OUTBOX"] = str(Path(_scratch) / "outbox")
+os.environ[paths.PROGRESS_FILE_VARIABLE] = str(Path(_scratch) / "progress.json")
+os.environ[paths.RUN_DIR_VARIABLE] = str(Path(_scratch) / "run")
+os.environ[paths.OUTBOX_VARIABLE] = str(Path(_scratch) / "outbox")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # The offline guard: every process of the run records connections beyond 127.0.0.1.
@@ -78,7 +80,7 @@ def database_url(request) -> str:
 def progress_file(tmp_path, monkeypatch) -> Path:
     """A fresh, empty progress file for each unit test (notebooks share the session's)."""
     path = tmp_path / "progress.json"
-    monkeypatch.setenv("COURSE_PROGRESS_FILE", str(path))
+    monkeypatch.setenv(paths.PROGRESS_FILE_VARIABLE, str(path))
     return path
 
 
@@ -204,9 +206,9 @@ PARALLEL = {
     "tests/test_setup_tools.py": "*",
     "tests/test_notebooks.py": {"test_stored_outputs_come_from_one_clean_run",
                                 "test_title_matches_the_lesson_list"},
-    "tests/test_exercises.py": {"test_show_solution_prints_the_reference_source",
-                                "test_show_solution_of_an_unknown_exercise",
-                                "test_every_exercise_has_at_least_three_wrong_answers"},
+    "tests/test_solutions.py": "*",
+    "tests/test_import_graph.py": {"test_the_graph_sees_function_local_imports",
+                                   "test_no_module_of_the_package_is_part_of_an_import_circle"},
     "tests/test_troubleshooting.py": "*",
 }
 """Tests that assert no duration, ratio or limit of time, and share no port, file, database or
@@ -269,7 +271,7 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
     import psutil
 
     from course_app.postgres import course_processes
-    from course_app.server import server_history
+    from course_app.server_registry import server_history
 
     deadline = time.monotonic() + wait
     while True:
@@ -302,8 +304,9 @@ def _still_running(entry: dict) -> bool:
 
 
 def pytest_sessionfinish(session):
+    from course_app.ports import port_is_listening
     from course_app.postgres import registered_postgres, stop_postgres
-    from course_app.server import port_is_listening, registered_servers, server_history
+    from course_app.server_registry import registered_servers, server_history
 
     stop_postgres()  # the session's own server, if a test started one
     leaks = [f"still running: {line}" for line in leftover_processes()]

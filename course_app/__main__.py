@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         from course_app.doctor import report
 
         return 1 if report(database_server=True) else 0
-    from course_app.progress import show_progress
+    from course_app.check import show_progress
 
     show_progress()
     return 0

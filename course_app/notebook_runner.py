@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from course_app.progress import ENV_VAR as PROGRESS_ENV_VAR
+from course_app.paths import PROGRESS_FILE_VARIABLE as PROGRESS_ENV_VAR
 
 CELL_TIMEOUT = 120
 """Seconds one cell may run before the run fails (nbval gets the same limit in the Makefile)."""

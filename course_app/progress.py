@@ -6,24 +6,25 @@ the notebooks under test never touches a learner's progress). Its content:
 
     {"passed": {"01.1": "2026-11-29T09:30:00+00:00", ...}}
 
-mapping each passed exercise id to the first time it passed (UTC, ISO 8601).
+mapping each passed exercise id to the first time it passed (UTC, ISO 8601). This module only
+stores passes: which exercises exist is the checker's business (`course_app.check`, whose
+`show_progress` prints the table).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-ENV_VAR = "COURSE_PROGRESS_FILE"
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / ".course" / "progress.json"
+from course_app.paths import DEFAULT_PROGRESS_FILE, progress_file
+
+DEFAULT_PATH = DEFAULT_PROGRESS_FILE
 
 
 def progress_path() -> Path:
     """Where progress is kept: `$COURSE_PROGRESS_FILE` if set, else `.course/progress.json`."""
-    override = os.environ.get(ENV_VAR)
-    return Path(override) if override else DEFAULT_PATH
+    return progress_file()
 
 
 def _read() -> tuple[dict[str, str], bool]:
@@ -71,26 +72,3 @@ def record_pass(exercise_id: str) -> bool:
     temporary.write_text(json.dumps({"passed": passed}, indent=2, sort_keys=True), "utf-8")
     temporary.replace(path)
     return True
-
-
-def table() -> str:
-    """Every exercise with its state, as a fixed-width text table, and a total line.
-
-    Each row: the exercise id, its title, and `passed <date>` or `not yet`.
-    """
-    from course_app.check import exercises  # here: check imports this module
-
-    passed = load()
-    items = exercises()
-    rows = [f"{'exercise':<9} {'':<55} state"]
-    for exercise_id, item in items.items():
-        state = f"passed {passed[exercise_id][:10]}" if exercise_id in passed else "not yet"
-        rows.append(f"{exercise_id:<9} {item.title:<55} {state}")
-    done = sum(exercise_id in passed for exercise_id in items)
-    rows.append(f"{done} of {len(items)} exercises passed")
-    return "\n".join(rows)
-
-
-def show_progress() -> None:
-    """Print `table()`."""
-    print(table())

@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from course_app.paths import COURSE_ROOT
+
+ROOT = COURSE_ROOT
 """The course's folder, put on the script's `PYTHONPATH` so it can import `course_app`."""
 
 

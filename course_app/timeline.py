@@ -19,18 +19,20 @@ compare outputs.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
 import time
 from dataclasses import dataclass
 
+from course_app.figures import show_figure
+from course_app.paths import TIMELINE_RECORD_VARIABLE
+
 SECONDS_FORMAT = "{:.2f} s"
 """How every duration is printed; tests/sanitize.cfg rewrites exactly this shape."""
 
 
-RECORD_ENV = "COURSE_TIMELINE_RECORD"
+RECORD_ENV = TIMELINE_RECORD_VARIABLE
 """When this environment variable names a file, every timeline shown (as a table or a chart)
 appends one JSON line to it: how `benchmarks/course_timing.py` reads what each notebook measured.
 """
@@ -284,27 +286,6 @@ def figure(*timelines: Timeline):
 
 
 def plot(*timelines: Timeline) -> None:
-    """Display `figure(*timelines)` as a PNG image in the notebook (or do nothing outside one).
-
-    The figure is rendered by matplotlib's Agg backend and shown with `IPython.display.Image`,
-    so it does not depend on the notebook's plotting backend and is never shown twice.
-    """
+    """Display `figure(*timelines)` as a PNG image in the notebook (see
+    `course_app.figures.show_figure`), or do nothing outside one."""
     show_figure(figure(*timelines))
-
-
-def show_figure(fig, dpi: int = 80) -> None:
-    """Display a matplotlib `Figure` as a PNG image in the notebook (or do nothing outside one).
-
-    The figure is rendered by matplotlib's Agg backend and shown with `IPython.display.Image`,
-    so it does not depend on the notebook's plotting backend and is never shown twice.
-    `dpi` is the image's resolution, in dots per inch.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-    except ImportError:  # pragma: no cover - IPython comes with the course's environment
-        return
-    if get_ipython() is not None:
-        display(Image(data=buffer.getvalue(), format="png"))

@@ -8,9 +8,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_app import check as check_module
 from course_app.blocking_guard import LoopBlocked, interrupt_if_blocked
-from course_app.check import Hint, evaluate, exercise, exercises
+from course_app.check import evaluate
+from course_app.exercise import Hint, exercise, unregister
 from course_app.notebook_runner import execute
 
 pytestmark = pytest.mark.anyio
@@ -60,17 +60,13 @@ async def test_code_that_awaits_is_left_alone():
 
 @pytest.fixture
 def blocking_exercise():
-    exercises()
-    registered = dict(check_module._EXERCISES)
-
     @exercise("T.9", "an answer", expects="async function", solution=_sleeps, time_limit=10)
     async def check_answer(answer):
         await answer()
         raise Hint("should not get here")
 
     yield
-    check_module._EXERCISES.clear()
-    check_module._EXERCISES.update(registered)
+    unregister("T.9")
 
 
 @pytest.mark.usefixtures("blocking_exercise")
@@ -88,8 +84,8 @@ def test_in_a_real_kernel_a_blocking_answer_gets_a_hint_and_the_next_cell_runs(t
     notebook = new_notebook(cells=[
         new_code_cell(
             "import time\n"
-            "from course_app.check import Hint, check, exercise, exercises\n"
-            "exercises()  # the lessons' exercises imported before the clock starts\n"
+            "from course_app.check import check\n"
+            "from course_app.exercise import exercise\n"
             "@exercise('T.8', 'x', expects='async function', solution=print, time_limit=10)\n"
             "async def check_it(answer):\n"
             "    await answer()\n"

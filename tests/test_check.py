@@ -5,9 +5,9 @@ import warnings
 
 import pytest
 
-from course_app import check as check_module
 from course_app import progress
-from course_app.check import Hint, check, evaluate, exercise, exercises
+from course_app.check import check, evaluate, exercises, find, lesson_module_name
+from course_app.exercise import Hint, exercise, unregister
 
 pytestmark = pytest.mark.anyio
 
@@ -19,9 +19,6 @@ async def _double(x):
 @pytest.fixture
 def toy_exercises():
     """Three throwaway exercises, removed again after the test."""
-    exercises()  # every lesson's exercises registered first, so they are restored afterwards
-    registered = dict(check_module._EXERCISES)
-
     @exercise("T.1", "double", expects="async function", solution=_double, time_limit=0.3)
     async def check_double(answer):
         result = await answer(21)
@@ -40,8 +37,8 @@ def toy_exercises():
         return answer([1, 2])
 
     yield
-    check_module._EXERCISES.clear()
-    check_module._EXERCISES.update(registered)
+    for exercise_id in ("T.1", "T.2", "T.3"):
+        unregister(exercise_id)
 
 
 @pytest.mark.usefixtures("toy_exercises")
@@ -143,7 +140,10 @@ class TestSlipsAnsweredByTheCore:
         async def hangs(x):
             await asyncio.Event().wait()
 
-        task = asyncio.create_task(check("T.1", hangs)._run())
+        async def run_the_check():
+            await check("T.1", hangs)
+
+        task = asyncio.create_task(run_the_check())
         await asyncio.sleep(0.05)
         task.cancel()
         await task  # no CancelledError escapes
@@ -178,3 +178,19 @@ def test_exercise_ids_name_an_existing_lesson():
     numbers = {f"{item.number:02d}" for item in LESSONS}
     for exercise_id in exercises():
         assert exercise_id.split(".")[0] in numbers, exercise_id
+
+
+def test_an_exercise_is_found_in_its_lesson_s_module_by_name():
+    assert lesson_module_name("07.1") == "course_app.exercises.l07_asyncio_gather"
+    assert lesson_module_name("12.lifespan") == "course_app.exercises.l12_capstone"
+    assert lesson_module_name("99.1") is None
+    assert find("07.1").title and find("99.1") is None
+
+
+def test_the_progress_table_lists_every_exercise(progress_file):
+    from course_app.check import progress_table
+
+    progress.record_pass("00.1")
+    rows = progress_table().splitlines()
+    assert rows[1].startswith("00.1") and "passed" in rows[1]
+    assert rows[-1] == f"1 of {len(exercises())} exercises passed"

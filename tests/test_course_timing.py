@@ -2,14 +2,14 @@
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
+from course_app import paths
 from course_app.timeline import RECORD_ENV, Timeline
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "course_timing.py"
+BENCHMARK = paths.COURSE_ROOT / "benchmarks" / "course_timing.py"
 
 
 def _benchmark():

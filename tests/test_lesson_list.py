@@ -1,10 +1,9 @@
-from pathlib import Path
 
 import pytest
 
-from course_app import lesson_list
+from course_app import lesson_list, paths
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.COURSE_ROOT
 
 
 def test_every_listed_lesson_has_a_notebook_and_every_notebook_is_listed():

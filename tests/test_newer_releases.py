@@ -5,7 +5,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "newer_releases.py"
+from course_app import paths
+
+SCRIPT = paths.COURSE_ROOT / ".ci" / "newer_releases.py"
 
 
 def _report(requirements: Path) -> str:

@@ -12,15 +12,15 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from course_app import paths
 from course_app.lesson_list import LESSONS
 from course_app.notebook_runner import SET_UP_MARK, numbered_sections
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = paths.NOTEBOOKS
 
 DISPLAY_CALLS = {"show_source", "where_code_runs", "predict", "reveal", "show_solution",
                  "show_next_lesson", "check", "print", "plot", "show_figure"}

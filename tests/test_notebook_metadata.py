@@ -7,14 +7,15 @@ the course's kernel reports (`make notebooks` stores it).
 """
 
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import start_new_kernel
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+from course_app import paths
+
+NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from course_app.server import Server, port_is_listening, registered_servers
+from course_app.fake_upstream import UPSTREAM_APP
+from course_app.lessons.l00_start_here import hello_app
+from course_app.server import Server, importable, port_is_listening
+from course_app.server_registry import registered_servers
 
 pytestmark = pytest.mark.anyio
-IMPORTABLE_APP = "course_app.lessons.l00_start_here:hello_app"
+IMPORTABLE_APP = importable(hello_app)
 
 
 def make_app() -> FastAPI:
@@ -56,7 +59,7 @@ async def test_process_mode_serves_from_a_child_process_and_stops():
         async with httpx.AsyncClient(base_url=base_url) as client:
             assert (await client.get("/hello")).json() == {"message": "Hello, async world!"}
         assert [entry["pid"] for entry in registered_servers()] == [server.pid]
-    assert server._process.poll() is not None
+    assert server.returncode is not None
     assert not port_is_listening(server.port)
     assert registered_servers() == []
     assert server.log_lines('"GET /hello HTTP/1.1" 200')
@@ -107,7 +110,7 @@ async def test_kill_stops_a_child_process_at_once():
     server = Server(IMPORTABLE_APP)
     async with server:
         server.kill()
-        assert server._process.returncode is not None
+        assert server.returncode is not None
         assert not port_is_listening(server.port)
         assert registered_servers() == []
 
@@ -139,7 +142,7 @@ async def test_open_server_replaces_the_previous_one_with_the_same_name():
     assert registered_servers() == []
 
 
-@pytest.mark.parametrize("app", ["course_app.fake_upstream:upstream_app", "object"])
+@pytest.mark.parametrize("app", [UPSTREAM_APP, "object"])
 async def test_a_start_that_is_cancelled_leaves_no_server(app):
     from contextlib import asynccontextmanager
 
@@ -151,11 +154,17 @@ async def test_a_start_that_is_cancelled_leaves_no_server(app):
     server = Server(FastAPI(lifespan=slow_start) if app == "object" else app, access_log=False)
     task = asyncio.create_task(server.__aenter__())
     await asyncio.sleep(0)  # the start runs up to its first wait for the server to listen
-    assert server._process is not None or server._thread is not None
+    assert server.pid is not None  # under way: a thread or a child process runs uvicorn
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert server.port is None or not port_is_listening(server.port)
-    if server._process is not None:
-        assert server._process.poll() is not None
+    if server.mode == "process":
+        assert server.returncode is not None
     assert server.url is None
+
+
+def test_importable_names_an_app_by_the_global_that_holds_it():
+    assert IMPORTABLE_APP == "course_app.lessons.l00_start_here:hello_app"
+    with pytest.raises(ValueError, match="cannot import it"):
+        importable(make_app())

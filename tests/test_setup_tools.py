@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-TOOLS = Path(__file__).resolve().parent.parent / "tools"
+from course_app import paths
+
+TOOLS = paths.COURSE_ROOT / "tools"
 
 
 def _load(name: str):

@@ -33,14 +33,15 @@ import nbformat
 import pytest
 from fastapi import FastAPI, WebSocket
 
+from course_app import paths
 from course_app.check import exercises
 from course_app.client import AppClient
 from course_app.lesson_list import LESSONS
 from course_app.notebook_runner import numbered_sections
 from course_app.pitfall import describe, pitfall
-from course_app.server import Server, free_port, port_is_listening
+from course_app.server import Server, free_port, importable, port_is_listening
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.COURSE_ROOT
 GUIDE = ROOT / "TROUBLESHOOTING.md"
 SECONDS = 60
 """Time limit, in seconds, for each child process a reproduction starts."""
@@ -401,8 +402,9 @@ def not_a_course_server():
 @reproduces("`uvicorn --workers 2` did not raise my throughput")
 async def kept_alive_connections_stay_with_one_worker():
     # The fix, new connections spread over both workers, is measured in lesson 10, section 10.4.
-    async with Server("course_app.lessons.l10_performance_and_scalability:workers_app",
-                      workers=2, access_log=False) as base_url:
+    from course_app.lessons.l10_performance_and_scalability import WORKERS_APP
+
+    async with Server(WORKERS_APP, workers=2, access_log=False) as base_url:
         async with httpx.AsyncClient(base_url=base_url) as client:  # one kept-alive connection
             answered_by = {(await client.get("/worker")).json()["pid"] for _ in range(20)}
     assert len(answered_by) == 1
@@ -422,7 +424,9 @@ async def one_shared_client_as_the_load_generator():
             await asyncio.gather(*(client.get(WAITS) for _ in range(concurrency)))
             return time.perf_counter() - started
 
-    async with Server("course_app.fake_upstream:upstream_app", access_log=False) as base_url:
+    from course_app.fake_upstream import UPSTREAM_APP
+
+    async with Server(UPSTREAM_APP, access_log=False) as base_url:
         shared = await shared_client_round(base_url, 80)
         per_worker = await generate_load(base_url, WAITS, requests=160, concurrency=80)
     # 80 requests that each wait 0.2 s: one round should take about 0.2 s.
@@ -741,8 +745,9 @@ def port_taken():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = _run([sys.executable, "-m", "uvicorn",
-                       "course_app.lessons.l00_start_here:hello_app",
+        from course_app.lessons.l00_start_here import hello_app
+
+        result = _run([sys.executable, "-m", "uvicorn", importable(hello_app),
                        "--host", "127.0.0.1", "--port", str(port)])
         with socket.socket() as second, pitfall(report=False) as caught:
             second.bind(("127.0.0.1", port))

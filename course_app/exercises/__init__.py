@@ -1,18 +1,5 @@
-"""The exercises of every lesson; importing this package registers them all with the checker."""
+"""Each lesson's exercises, one module per lesson: `lNN_slug.py`, named like the lesson's notebook.
 
-from course_app.exercises import (  # noqa: F401
-    l00_start_here,
-    l01_what_is_async,
-    l02_async_routes,
-    l03_async_and_await,
-    l04_when_to_use_async,
-    l05_async_database,
-    l06_external_api_calls,
-    l07_asyncio_gather,
-    l08_background_tasks,
-    l09_limits_of_async,
-    l10_performance_and_scalability,
-    l11_testing_async_apps,
-    l12_capstone,
-    l14_streaming_and_disconnects,
-)
+Nothing is imported here: the checker (`course_app.check`) imports a lesson's module when one of
+its exercises is first checked, so checking lesson 00 never loads lesson 05's database.
+"""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.client import AppClient
+from course_app.exercise import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l00_start_here import hello_app
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l00_start_here as solutions

@@ -6,7 +6,7 @@ import asyncio
 import numbers
 import time
 
-from course_app.check import Hint, exercise, hint_if_still_awaitable
+from course_app.exercise import Hint, exercise, hint_if_still_awaitable
 from course_app.solutions import l01_what_is_async as solutions
 from course_app.timeline import Timeline, seconds
 

@@ -6,8 +6,8 @@ import inspect
 
 from fastapi import FastAPI, Request
 
-from course_app.check import Hint, exercise, hint_if_blocked, hint_if_not_a_lifespan
 from course_app.client import AppClient
+from course_app.exercise import Hint, exercise, hint_if_blocked, hint_if_not_a_lifespan
 from course_app.loop_lag import LoopLagMonitor
 from course_app.pitfall import describe
 from course_app.solutions import l02_async_routes as solutions

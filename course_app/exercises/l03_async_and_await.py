@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from course_app.check import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
+from course_app.exercise import Hint, exercise, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l03_async_and_await import (
     BUTTER_SECONDS,
     COFFEE_SECONDS,

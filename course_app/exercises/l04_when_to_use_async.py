@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
+from course_app.exercise import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l04_when_to_use_async as solutions
 from course_app.timeline import Timeline, ms, seconds

@@ -10,7 +10,6 @@ import inspect
 
 from tortoise.exceptions import IntegrityError
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.database import (
     SAMPLE_LIBRARY,
     add_sample_library,
@@ -18,6 +17,7 @@ from course_app.database import (
     fresh_database,
     library_rows,
 )
+from course_app.exercise import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.loop_lag import LoopLagMonitor
 from course_app.pitfall import describe
 from course_app.solutions import l05_async_database as solutions

@@ -7,14 +7,14 @@ from http import HTTPStatus
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 
-from course_app.check import (
+from course_app.client import AppClient
+from course_app.exercise import (
     Hint,
     exercise,
     hint_if_blocked,
     hint_if_not_a_lifespan,
     hint_if_still_awaitable,
 )
-from course_app.client import AppClient
 from course_app.fake_upstream import build_upstream, temperature_c
 from course_app.loop_lag import LoopLagMonitor
 from course_app.pitfall import describe

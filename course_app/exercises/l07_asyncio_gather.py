@@ -11,8 +11,8 @@ import time
 
 import httpx
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.client import AppClient
+from course_app.exercise import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.fake_upstream import build_upstream, temperature_c
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l07_asyncio_gather as solutions

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import BackgroundTasks, FastAPI
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.exercise import Hint, exercise, hint_if_blocked
 from course_app.lessons.l08_background_tasks import (
     DELIVER_SECONDS,
     EMAIL_SECONDS,

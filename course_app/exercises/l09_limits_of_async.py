@@ -10,7 +10,7 @@ import random
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from course_app.check import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
+from course_app.exercise import Hint, exercise, guarded, hint_if_blocked, hint_if_still_awaitable
 from course_app.lessons.l09_primes import count_primes
 from course_app.loop_lag import LoopLagMonitor
 from course_app.solutions import l09_limits_of_async as solutions

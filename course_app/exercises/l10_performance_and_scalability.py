@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 
-from course_app.check import Hint, exercise
+from course_app.exercise import Hint, exercise
 from course_app.load import LoadResult
 from course_app.solutions import l10_performance_and_scalability as solutions
 

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, HTTPException
 
-from course_app.check import Hint, exercise, guarded
 from course_app.client import AppClient
 from course_app.database import fresh_database
+from course_app.exercise import Hint, exercise, guarded
 from course_app.lessons.l05_async_database import build_library_app
 from course_app.pitfall import describe
 from course_app.solutions import l11_testing_async_apps as solutions

@@ -12,7 +12,9 @@ from concurrent.futures import ProcessPoolExecutor
 import httpx
 from fastapi import FastAPI, Request
 
-from course_app.check import (
+from course_app.client import AppClient
+from course_app.database import close_database
+from course_app.exercise import (
     Hint,
     exercise,
     guarded,
@@ -21,8 +23,6 @@ from course_app.check import (
     hint_if_still_awaitable,
     step,
 )
-from course_app.client import AppClient
-from course_app.database import close_database
 from course_app.fake_upstream import build_upstream
 from course_app.lessons.l12_capstone import Snapshot
 from course_app.loop_lag import LoopLagMonitor

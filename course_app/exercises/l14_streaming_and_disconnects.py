@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
-from course_app.check import Hint, exercise, hint_if_blocked
+from course_app.exercise import Hint, exercise, hint_if_blocked
 from course_app.lessons.l14_streaming_and_disconnects import measure_room
 from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server

@@ -15,15 +15,15 @@ process or another lesson imports:
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException
 
-OUTBOX_ENV = "COURSE_OUTBOX"
-_DEFAULT_OUTBOX = Path(__file__).resolve().parent.parent.parent / ".course" / "outbox"
+from course_app.paths import OUTBOX_VARIABLE, outbox_dir
+
+OUTBOX_ENV = OUTBOX_VARIABLE
 EMAIL_SECONDS = 0.5
 """How long sending one welcome email takes, in seconds."""
 SLOW_SECONDS = 0.8
@@ -32,7 +32,7 @@ SLOW_SECONDS = 0.8
 
 def outbox() -> Path:
     """Dependency: the outbox folder, `$COURSE_OUTBOX` or `.course/outbox`, created if needed."""
-    folder = Path(os.environ.get(OUTBOX_ENV) or _DEFAULT_OUTBOX)
+    folder = outbox_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

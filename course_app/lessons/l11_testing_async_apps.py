@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_app.paths import COURSE_ROOT, run_dir
 from course_app.pitfall import PREFIX
-from course_app.server import run_dir
 from course_app.source import show_source
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = COURSE_ROOT
 """The course's folder (where `pyproject.toml` and `tests/` are)."""
 
 

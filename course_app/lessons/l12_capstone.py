@@ -22,11 +22,12 @@ from fastapi import FastAPI, HTTPException
 from tortoise import fields
 from tortoise.models import Model
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "12_capstone.ipynb"
+from course_app.paths import COURSE_ROOT, NOTEBOOKS
+
+NOTEBOOK = NOTEBOOKS / "12_capstone.ipynb"
 """The capstone's notebook, where the dashboard is assembled."""
 
-TEST_FOLDER = ROOT / "tests" / "lessons" / "l12"
+TEST_FOLDER = COURSE_ROOT / "tests" / "lessons" / "l12"
 """Where the capstone's own tests live."""
 
 MODELS = ["course_app.lessons.l12_capstone"]

@@ -43,7 +43,7 @@ def show_solution(exercise_id: str | None = None) -> None:
     Without an id, or with an unknown one, prints the list of exercises instead; nothing is
     raised.
     """
-    from course_app.check import exercises
+    from course_app.check import exercises  # the checker loads the lessons' exercises
 
     item = exercises().get(exercise_id) if exercise_id is not None else None
     if item is None:

@@ -1,11 +1,11 @@
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from course_app.client import AppClient
 from course_app.lessons.l00_start_here import LOOKUP_SECONDS, hello_app
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +29,7 @@ async def test_greetings_by_name_overlap():
 
 
 def test_another_name_gets_its_own_greeting_when_the_cell_runs_again():
-    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "00_start_here.ipynb"
+    notebook = NOTEBOOKS / "00_start_here.ipynb"
     grace = 'client.get("/hello/Grace")'
     ran = rerun_section(notebook, "0.5", {grace: grace.replace("Grace", "Linus")})
     text = section_text(ran, "0.5")

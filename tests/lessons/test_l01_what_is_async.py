@@ -1,11 +1,11 @@
 """Lesson 01 follows the learner's edits: the notebook's own code, changed and run again."""
 
 import re
-from pathlib import Path
 
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_what_is_async.ipynb"
+NOTEBOOK = NOTEBOOKS / "01_what_is_async.ipynb"
 
 
 def _wall_times(text: str) -> list[float]:

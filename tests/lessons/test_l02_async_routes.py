@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -7,6 +6,7 @@ import pytest
 from course_app.client import AppClient
 from course_app.lessons import l02_async_routes as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 from course_app.pitfall import pitfall
 
 pytestmark = pytest.mark.anyio
@@ -51,7 +51,7 @@ async def test_pitfall_a_bare_transport_skips_the_lifespan():
 
 # --- the notebook, edited and run again ---------------------------------------------------------
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_async_routes.ipynb"
+NOTEBOOK = NOTEBOOKS / "02_async_routes.ipynb"
 
 
 def test_fewer_blocking_requests_take_fewer_times_as_long():

@@ -1,6 +1,5 @@
 import asyncio
 import inspect
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -8,12 +7,13 @@ from fastapi import FastAPI
 
 from course_app.lessons import l03_async_and_await as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 from course_app.pitfall import pitfall
 from course_app.timeline import Timeline
 
 pytestmark = pytest.mark.anyio
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_async_and_await.ipynb"
+NOTEBOOK = NOTEBOOKS / "03_async_and_await.ipynb"
 
 
 def test_gather_returns_results_in_the_order_of_its_arguments():

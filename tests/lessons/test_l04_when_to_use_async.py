@@ -1,11 +1,11 @@
 """Lesson 04 follows the learner's edits: the notebook's own apps, changed and run again."""
 
 import re
-from pathlib import Path
 
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04_when_to_use_async.ipynb"
+NOTEBOOK = NOTEBOOKS / "04_when_to_use_async.ipynb"
 
 
 def _peaks(text: str) -> list[int]:

@@ -1,7 +1,6 @@
 """Lesson 06: its notebook's claims follow its code, and the weather API that lesson 11 imports
 answers upstream trouble with a 502 or a 504."""
 
-from pathlib import Path
 
 import httpx
 import pytest
@@ -10,9 +9,10 @@ from course_app.client import AppClient
 from course_app.fake_upstream import build_upstream
 from course_app.lessons import l06_external_api_calls as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 from course_app.server import Server, free_port
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "06_external_api_calls.ipynb"
+NOTEBOOK = NOTEBOOKS / "06_external_api_calls.ipynb"
 
 
 # --- the notebook, edited and run again ----------------------------------------------------------

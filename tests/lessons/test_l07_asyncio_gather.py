@@ -2,11 +2,11 @@
 sections, as a learner would, and check that the output follows."""
 
 import re
-from pathlib import Path
 
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "07_asyncio_gather.ipynb"
+NOTEBOOK = NOTEBOOKS / "07_asyncio_gather.ipynb"
 
 
 def _completed(text: str, when: str) -> tuple[int, int]:

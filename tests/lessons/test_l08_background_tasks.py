@@ -3,15 +3,15 @@ sections (with a number changed, as a learner would) and pin the importable `mai
 section 8.6 serves in child processes and lesson 11 reuses."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from course_app.client import AppClient
 from course_app.lessons import l08_background_tasks as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "08_background_tasks.ipynb"
+NOTEBOOK = NOTEBOOKS / "08_background_tasks.ipynb"
 
 
 def _timings(text: str) -> dict[str, tuple[float, float]]:

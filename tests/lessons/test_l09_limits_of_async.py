@@ -1,7 +1,6 @@
 """Lesson 09: `cpu_app` answers every way, and the notebook follows the learner's edits."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,9 @@ from course_app.client import AppClient
 from course_app.lessons import l09_limits_of_async as lesson
 from course_app.lessons.l09_primes import count_primes, cpu_share
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "09_limits_of_async.ipynb"
+NOTEBOOK = NOTEBOOKS / "09_limits_of_async.ipynb"
 
 
 def test_count_primes_counts_primes():

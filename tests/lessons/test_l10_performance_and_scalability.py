@@ -3,18 +3,17 @@ processes does what the lesson says."""
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from course_app.client import AppClient
 from course_app.lessons import l10_performance_and_scalability as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
 pytestmark = pytest.mark.anyio
 
-NOTEBOOK = (Path(__file__).resolve().parents[2] / "notebooks"
-            / "10_performance_and_scalability.ipynb")
+NOTEBOOK = NOTEBOOKS / "10_performance_and_scalability.ipynb"
 
 
 def _peaks(text: str) -> list[int]:

@@ -1,14 +1,14 @@
 """Lesson 11's instruments (the test folder, the pytest runner), and the notebook's tests reacting
 to an edit the way a learner would see them react."""
 
-from pathlib import Path
 
 import pytest
 
 from course_app.lessons import l11_testing_async_apps as lesson
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "11_testing_async_apps.ipynb"
+NOTEBOOK = NOTEBOOKS / "11_testing_async_apps.ipynb"
 
 
 def test_a_sequential_fetch_makes_both_timing_tests_fail():

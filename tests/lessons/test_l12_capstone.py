@@ -10,7 +10,6 @@ import random
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import cache
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,10 +21,11 @@ from course_app.database import tortoise_config
 from course_app.lessons.l12_capstone import MODELS, notebook_module
 from course_app.lessons.l12_ranking import rank_flights
 from course_app.notebook_runner import rerun_section, section_text
+from course_app.paths import NOTEBOOKS
 
 pytestmark = pytest.mark.anyio
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "12_capstone.ipynb"
+NOTEBOOK = NOTEBOOKS / "12_capstone.ipynb"
 
 
 @cache
