@@ -102,6 +102,19 @@ _notebook_seconds: dict[str, float] = {}
 _second_run_seconds: dict[str, float] = {}
 _outcomes: dict[str, str] = {}
 """Each test's outcome so far ("passed", "failed", "skipped"), by node id."""
+_ran_through: set[str] = set()
+"""Node ids of nbval's cells that ran without raising: passed, or failed only because their
+outputs differ from the stored ones (a timing printed differently, say)."""
+
+
+def pytest_runtest_makereport(item, call):
+    if call.when != "call" or type(item).__name__ != "IPyNbCell":
+        return None  # pytest makes the report
+    error = call.excinfo.value if call.excinfo is not None else None
+    if error is None or (type(error).__name__ == "NbCellError"
+                         and str(error) == "Cell outputs differ"):
+        _ran_through.add(item.nodeid)
+    return None
 
 
 def pytest_runtest_logreport(report):
@@ -136,8 +149,10 @@ class RunAllAgain(pytest.Item):
     that kernel, the way nbval runs a cell (without comparing outputs), and must not raise.
     Saves one kernel start and one run of the notebook.
 
-    When nbval's pass did not run every cell cleanly (a cell failed, or was left out with `-k`),
-    or its kernel is gone, it runs the test itself instead: two runs in a fresh kernel."""
+    A cell whose outputs only differ from the stored ones still ran, so the kernel holds what a
+    first "Run all" leaves. When nbval's pass did not run every cell through (a cell raised or
+    timed out, or was left out with `-k`), or its kernel is gone, it runs the test itself
+    instead: two runs in a fresh kernel."""
 
     NAME = "test_run_all_twice_in_one_kernel"
 
@@ -150,8 +165,8 @@ class RunAllAgain(pytest.Item):
         from nbval.plugin import IPyNbCell
 
         kernel = self.parent.kernel
-        first_run_clean = all(_outcomes.get(cell.nodeid) == "passed" for cell in self.cells)
-        if not first_run_clean or kernel is None or not kernel.is_alive():
+        first_run_through = all(cell.nodeid in _ran_through for cell in self.cells)
+        if not first_run_through or kernel is None or not kernel.is_alive():
             self.replaced.obj(**self.replaced.callspec.params)
             return
         for cell in self.cells:

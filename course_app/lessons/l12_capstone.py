@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import nbformat
 from fastapi import FastAPI, HTTPException
 from tortoise import fields
 from tortoise.models import Model
@@ -68,6 +67,8 @@ def notebook_module(path: Path = NOTEBOOK, name: str = "capstone_notebook") -> M
         SyntaxError: when a set-up cell is not plain Python (a set-up cell must not `await`).
         Whatever a set-up cell raises.
     """
+    import nbformat  # here, not at the top: every exercise check imports this module
+
     notebook = nbformat.read(path, as_version=4)
     module = ModuleType(name, f"the `# Set-up` cells of {path.name}")
     module.__file__ = str(path)

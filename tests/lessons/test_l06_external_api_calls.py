@@ -19,10 +19,10 @@ NOTEBOOK = NOTEBOOKS / "06_external_api_calls.ipynb"
 
 
 def test_a_shared_client_reuses_one_connection_and_is_faster():
-    ran = rerun_section(NOTEBOOK, "6.2", {"CALLS = 40": "CALLS = 20"})
+    ran = rerun_section(NOTEBOOK, "6.2", {"CALLS = 20": "CALLS = 10"})
     text = section_text(ran, "6.2")
     assert "new client per call                      " in text
-    assert "20 connection(s)" in text and "one shared client" in text
+    assert "10 connection(s)" in text and "one shared client" in text
     assert "1 connection(s)" in text and "the answer is 1." in text
 
 
