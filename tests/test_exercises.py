@@ -1280,8 +1280,12 @@ WRONG_ANSWERS = {
 }
 
 
+WRONG_ANSWERS_ELSEWHERE = {"13.1", "13.2"}
+"""Exercises whose wrong answers live in tests/lessons/test_lNN_*_exercises.py."""
+
+
 def test_every_exercise_has_at_least_three_wrong_answers():
-    assert set(WRONG_ANSWERS) == set(exercises())
+    assert set(WRONG_ANSWERS) | WRONG_ANSWERS_ELSEWHERE == set(exercises())
     assert all(len(cases) >= 3 for cases in WRONG_ANSWERS.values())
 
 

@@ -14,4 +14,5 @@ from course_app.exercises import (  # noqa: F401
     l10_performance_and_scalability,
     l11_testing_async_apps,
     l12_capstone,
+    l13_jobs_and_shared_state,
 )
