@@ -95,6 +95,7 @@ def pytest_collection_finish(session):
 # --- each notebook's total time under nbval, shown at the end of every run -------------------
 
 NOTEBOOK_BUDGET_SECONDS = {"10_performance_and_scalability.ipynb": 30, "12_capstone.ipynb": 20,
+                           "13_jobs_and_shared_state.ipynb": 30,
                            "14_streaming_and_disconnects.ipynb": 15}
 """Seconds a notebook should take under nbval on two cores; 10 s unless listed here."""
 
@@ -279,18 +280,20 @@ def pytest_collection_modifyitems(session, config, items):
 def leftover_processes(wait: float = 10.0) -> list[str]:
     """Server processes the course started in this session that still run after `wait` s: the
     course's PostgreSQL servers and keepers (their command lines name the session's folder),
-    and child-process uvicorn servers from the run folder's history (a killed kernel's keeper
-    stops its server within a second or so, hence the wait)."""
+    and child-process uvicorn servers from the run folder's history, and the Valkey servers,
+    Caddys and job workers of `course_app.services` (a killed kernel's keeper stops its server
+    within a second or so, hence the wait)."""
     import time
 
     import psutil
 
     from course_app.postgres import course_processes
     from course_app.server_registry import server_history
+    from course_app.services import leftover_services
 
     deadline = time.monotonic() + wait
     while True:
-        found = course_processes(Path(_scratch))
+        found = course_processes(Path(_scratch)) + leftover_services()
         for entry in server_history():
             if entry.get("mode") != "process":
                 continue
@@ -322,11 +325,16 @@ def pytest_sessionfinish(session):
     from course_app.ports import port_is_listening
     from course_app.postgres import registered_postgres, stop_postgres
     from course_app.server_registry import registered_servers, server_history
+    from course_app.services import registered_services
 
     stop_postgres()  # the session's own server, if a test started one
+    from course_app.valkey import stop_valkey
+
+    stop_valkey()  # likewise for Valkey
     leaks = [f"still running: {line}" for line in leftover_processes()]
     leaks += [f"still registered and running: {entry}"
-              for entry in registered_servers() + registered_postgres() if _still_running(entry)]
+              for entry in registered_servers() + registered_postgres() + registered_services()
+              if _still_running(entry)]
     leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
               for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"

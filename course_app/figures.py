@@ -125,3 +125,34 @@ def show_figure(fig, dpi: int = 80) -> None:
         return
     if get_ipython() is not None:
         display(Image(data=buffer.getvalue(), format="png"))
+def deployment_figure():
+    """Lesson 13's deployment as a matplotlib `Figure` (about 9 × 3.6 inches): clients →
+    Caddy (round robin) → two app processes → Valkey ← a job worker process."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 9)
+    ax.set_ylim(0, 3.6)
+    ax.axis("off")
+    _box(ax, 0.1, 1.3, 1.3, 1.0, _GREY, "clients", ["httpx"], True)
+    _box(ax, 1.9, 1.2, 1.5, 1.2, _COLOURS["process pool"], "Caddy", ["round", "robin"], True)
+    for y, name in ((2.2, "app process A"), (0.2, "app process B")):
+        _box(ax, 3.9, y, 2.0, 1.2, _COLOURS["event loop"], name,
+             ["uvicorn, FastAPI:", "202 + job id"], True)
+    _box(ax, 6.6, 1.0, 1.0, 1.6, _COLOURS["threadpool"], "Valkey",
+         ["queue,", "cache,", "counters"], True)
+    _box(ax, 7.8, 2.25, 1.15, 1.15, _COLOURS["workers"], "worker", ["runs jobs"], True)
+    _arrow(ax, (1.4, 1.8), (1.9, 1.8), "", True)
+    _arrow(ax, (3.4, 2.0), (3.9, 2.7), "", True)
+    _arrow(ax, (3.4, 1.6), (3.9, 0.9), "", True)
+    _arrow(ax, (5.9, 2.7), (6.6, 2.1), "", True)
+    _arrow(ax, (5.9, 0.9), (6.6, 1.5), "", True)
+    _arrow(ax, (8.3, 2.25), (7.6, 1.9), "", True)
+    ax.text(4.9, 1.75, "no shared memory", fontsize=8, ha="center", color="#666666")
+    return fig
+
+
+def deployment() -> None:
+    """Display `deployment_figure()` in the notebook."""
+    show_figure(deployment_figure())

@@ -101,6 +101,12 @@ LESSONS: tuple[Lesson, ...] = (
            "(beyond the source text) What does one realistic async service look like?",
            shows=("asynccontextmanager", "lifespan=", "@.get", "httpx.AsyncClient", "Semaphore",
                   "asyncio.gather", ".add_task", "run_in_executor", "max_concurrency=")),
+    Lesson(13, "jobs_and_shared_state",
+           "Run work outside the request, and share state between processes",
+           "(beyond the source text) What outlives the request, and what do several processes "
+           "share?",
+           shows=("@.task", "kiq(", "status_code=", "start_worker(", "start_caddy(",
+                  ".incr", "nx=", "asyncio.create_task", "asyncio.gather", "workers=")),
     Lesson(14, "streaming_and_disconnects",
            "Stream responses and events, hold WebSockets, and stop cleanly",
            "(beyond the source text) How do you stream and hold connections open, and what "

@@ -33,3 +33,11 @@ def test_an_unknown_part_is_refused_with_the_known_names():
     with pytest.raises(ValueError, match="choose from"):
         figure("GIL")
     assert set(PARTS) == {"event loop", "threadpool", "process pool", "workers"}
+
+
+def test_the_deployment_figure_names_every_process():
+    from course_app.figures import deployment_figure
+
+    text = _texts(deployment_figure())
+    for words in ("clients", "Caddy", "app process A", "app process B", "Valkey", "worker"):
+        assert words in text

