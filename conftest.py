@@ -302,7 +302,7 @@ def pytest_sessionfinish(session):
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
               for entry in offline_guard.attempts(os.environ["COURSE_OFFLINE_RECORD"])]
     if leaks:
-        _leaks.extend(leaks)  # printed last, after the durations (pytest_terminal_summary below)
+        _leaks.extend(leaks)  # printed last, after the durations (LeakReport below)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     shutil.rmtree(_scratch, ignore_errors=True)
 
