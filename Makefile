@@ -16,7 +16,8 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_FLAGS := --ip=127.0.0.1 $(ROOT_FLAG) \
 	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-.PHONY: setup setup-test lab test test-latest lint notebooks lessons requirements clean
+.PHONY: setup setup-test lab test test-python test-busy test-latest lint notebooks lessons \
+	requirements clean
 
 # The environment holds exactly requirements.txt (uv pip sync; pip when uv cannot be had).
 # Nothing is done when it is up to date.
@@ -45,6 +46,21 @@ TEST_PHASES = \
 
 test: setup-test
 	@$(PYTHON) tools/phases.py $(call TEST_PHASES,$(BIN))
+
+# On another Python, what differs between versions: every notebook under strict nbval and the
+# lesson tests, after a test that prints which Python the notebook kernels run. For example
+# `make test-python PYTHON=$$(pyenv prefix 3.12.1)/bin/python3.12 VENV=.venv-3.12`.
+test-python: setup-test
+	@$(PYTHON) tools/phases.py "pytest: lesson tests and notebooks on $(PYTHON)" \
+		"$(BIN)/python $(PYTEST) tests/test_python_version.py tests/lessons notebooks"
+
+# Every notebook run to the end with one core kept busy (a `while True: pass` process, always
+# stopped): no cell may fail; outputs are not compared (nbval-lax), since a busy machine prints
+# its own numbers, and some claims what a busy machine shows instead (course_app.timeline).
+test-busy: setup-test
+	@$(PYTHON) tools/phases.py "notebooks with one core busy" \
+		"$(BIN)/python tools/busy_core.py $(BIN)/python -m pytest --nbval-lax \
+		--nbval-cell-timeout=300 notebooks"
 
 # Early warning on new releases: the newest release of every dependency (requirements.in,
 # requirements-test.in, and whatever they need) in a copy of the course (.latest/, with a .venv

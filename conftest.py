@@ -261,6 +261,7 @@ def _runs_in_parallel(item: pytest.Item) -> bool:
 
 
 def pytest_configure(config):
+    config.pluginmanager.register(LeakReport(), "course-leak-report")
     config.addinivalue_line(
         "markers", "parallel: times nothing, so `make test` runs it with pytest-xdist (conftest.py "
                    "chooses, from PARALLEL)")
@@ -340,11 +341,22 @@ def pytest_sessionfinish(session):
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
               for entry in offline_guard.attempts(os.environ["COURSE_OFFLINE_RECORD"])]
     if leaks:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.section("course servers left running, or connections beyond 127.0.0.1",
-                             red=True)
-            for leak in leaks:
-                reporter.write_line(leak)
+        _leaks.extend(leaks)  # printed last, after the durations (LeakReport below)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     shutil.rmtree(_scratch, ignore_errors=True)
+
+
+_leaks: list[str] = []
+
+
+class LeakReport:
+    """Prints what `pytest_sessionfinish` found, as the last section of the output: after
+    `--durations`, so a long list cannot push it out of a log (registered in pytest_configure)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter):
+        if _leaks:
+            terminalreporter.section(
+                "course servers left running, or connections beyond 127.0.0.1", red=True)
+            for leak in _leaks:
+                terminalreporter.write_line(leak)

@@ -1,9 +1,10 @@
-"""The course's commands: `python -m course_app serve|doctor|progress`.
+"""The course's commands: `python -m course_app serve|doctor|progress|stop`.
 
     python -m course_app serve                 # list the lesson apps
     python -m course_app serve MODULE:APP      # serve one on 127.0.0.1, open /docs in a browser
     python -m course_app doctor                # check Python, package versions, PostgreSQL
     python -m course_app progress              # which exercises have passed
+    python -m course_app stop [--list]         # stop every server the course left running
 """
 
 from __future__ import annotations
@@ -87,9 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="check Python, package versions and that the "
                         "course's PostgreSQL server starts")
     commands.add_parser("progress", help="print the exercise progress table")
+    stop_parser = commands.add_parser(
+        "stop", help="list and stop every server the course left running (after a crash)")
+    stop_parser.add_argument("--list", action="store_true", help="only list them")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args.target, args.port)
+    if args.command == "stop":
+        from course_app.leftovers import stop_command
+
+        return stop_command(only_list=args.list)
     if args.command == "doctor":
         from course_app.doctor import report
 

@@ -32,6 +32,11 @@ SECONDS_FORMAT = "{:.2f} s"
 """How every duration is printed; tests/sanitize.cfg rewrites exactly this shape."""
 
 
+BUSY_MACHINE = "busy machine: "
+"""Starts every line a notebook prints instead of a timing claim when the machine was too busy
+to test it (the cores were not free, the machine's ceiling too low). Stored outputs, made on an
+idle machine, never contain it (tests/test_busy_machine.py)."""
+
 RECORD_ENV = TIMELINE_RECORD_VARIABLE
 """When this environment variable names a file, every timeline shown (as a table or a chart)
 appends one JSON line to it: how `benchmarks/course_timing.py` reads what each notebook measured.

@@ -1,4 +1,5 @@
-"""The course's commands: python -m course_app serve|doctor|progress."""
+"""The course's commands: python -m course_app serve|doctor|progress|stop (stop with servers
+left running: tests/test_leftovers.py)."""
 
 import subprocess
 import sys
@@ -133,3 +134,10 @@ def test_progress_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "01.1" in out and "passed" in out and "00.1" in out
     assert out.splitlines()[-1].startswith("1 of ")
+
+
+def test_stop_with_nothing_left_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_RUN_DIR", str(tmp_path))
+    assert main(["stop"]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"No course server is running (run folder {tmp_path}).\nDone in ")

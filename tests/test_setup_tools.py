@@ -1,9 +1,15 @@
-"""The tools `make` runs: tools/environment.py (is the environment up to date, which uv) and
-tools/phases.py (each phase of `make test` runs and is timed)."""
+"""The tools `make` runs: tools/environment.py (is the environment up to date, which uv),
+tools/phases.py (each phase of `make test` runs and is timed) and tools/busy_core.py (one core
+kept busy during `make test-busy`, always stopped)."""
 
 import importlib.util
 import json
+import os
+import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +127,39 @@ def test_the_summary_lists_each_phase_with_its_seconds(capsys):
     summary = capsys.readouterr().out.split("phase times:")[1].splitlines()
     assert summary[1].split()[1:] == ["s", "one"] and summary[2].split()[1:] == ["s", "total"]
     assert phases.main(["a name without a command"]).startswith("usage:")
+
+
+BUSY_CORE = [sys.executable, str(TOOLS / "busy_core.py")]
+
+
+def _busy_pid(output: str) -> int:
+    return int(re.search(r"kept busy by pid (\d+)", output).group(1))
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_busy_core_runs_the_command_beside_a_busy_process_and_always_stops_it():
+    is_busy = ("import os, sys; os.kill(int(os.environ['BUSY_CORE_PID']), 0); "
+               "sys.exit(3)")  # os.kill(pid, 0) raises when there is no such process
+    done = subprocess.run([*BUSY_CORE, sys.executable, "-c", is_busy],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr  # the command's exit code: it found the process
+    assert _gone(_busy_pid(done.stdout)) and "busy_core: stopped pid" in done.stdout
+
+
+def test_busy_core_stops_the_busy_process_when_it_is_terminated():
+    runner = subprocess.Popen([*BUSY_CORE, sys.executable, "-c", "import time; time.sleep(600)"],
+                              stdout=subprocess.PIPE, text=True)
+    pid = _busy_pid(runner.stdout.readline())
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(30) == 130
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(pid), "no busy process outlives the run"
