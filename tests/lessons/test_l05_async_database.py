@@ -121,7 +121,7 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(library):
 async def test_gather_queues_on_one_sqlite_connection_and_overlaps_on_a_pool(library,
                                                                              database_url):
     """Section 5.4's measurement, on both back ends."""
-    await slow_query(0)  # open the connection before timing
+    await asyncio.gather(*(slow_query(0) for _ in range(4)))  # open the connections first
     sequential, gathered = Timeline("one after another"), Timeline("gather")
 
     async def timed(timeline, name):
