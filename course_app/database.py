@@ -244,24 +244,29 @@ async def open_database(app: FastAPI, **options) -> httpx.AsyncClient:
 
 
 @asynccontextmanager
-async def fresh_database(url: str = DEFAULT_DATABASE_URL,
+async def fresh_database(url: str | None = None,
                          **pool: int) -> AsyncIterator[TortoiseContext]:
     """An empty database with the course's tables, private to the code inside the block.
 
     The database lives in a `TortoiseContext` bound to the current task (and to tasks it
     starts), so it shadows any database the notebook has open and leaves it untouched. Exercise
-    checks and tests use it. `COURSE_POSTGRES` (the default) means the database
-    `SCRATCH_DATABASE` on the course's own server, never the lessons' `course`. For a server
-    database the tables are emptied first (`clear_library`).
+    checks and tests use it. `COURSE_POSTGRES` means the database `SCRATCH_DATABASE` on the
+    course's own server, never the lessons' `course`. For a server database the tables are
+    emptied first (`clear_library`).
 
     Args:
-        url: a database URL, or `COURSE_POSTGRES`.
+        url: a database URL, or `COURSE_POSTGRES`. By default: in-memory SQLite when
+            `COURSE_DATABASE_URL` names SQLite, else `COURSE_POSTGRES` (so another server named
+            there is never emptied).
         pool: a server database's connection-pool options, for example `maxsize=4` (Tortoise's
             default pool has at most 5 connections); SQLite, with its one connection, has none.
 
     Raises:
         tortoise.exceptions.ConfigurationError: for a bad URL.
     """
+    if url is None:
+        setting = os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+        url = SQLITE_MEMORY_URL if setting.startswith("sqlite") else COURSE_POSTGRES
     url = resolve_database_url(url, SCRATCH_DATABASE)
     if pool and not url.startswith("sqlite"):
         url += ("&" if "?" in url else "?") + urlencode(pool)

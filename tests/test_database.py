@@ -126,6 +126,17 @@ async def test_a_fresh_database_shadows_the_open_one_and_leaves_it_alone(inside)
         await close_database()
 
 
+async def test_a_fresh_database_follows_the_setting_to_sqlite_and_never_empties_another_server(
+        monkeypatch):
+    monkeypatch.setenv("COURSE_DATABASE_URL", "sqlite://:memory:")
+    async with fresh_database():
+        assert database_connection().capabilities.dialect == "sqlite"
+    monkeypatch.setenv("COURSE_DATABASE_URL", "postgres://someone:secret@127.0.0.1:1/theirs")
+    async with fresh_database():  # the course's own server (or SQLite), not theirs
+        assert getattr(database_connection(), "port", None) != 1
+        assert await Author.all().count() == 0
+
+
 async def test_a_fresh_database_takes_pool_options_and_slow_query_reports_its_run(database_url):
     async with fresh_database(database_url, maxsize=3):
         connection = database_connection()
