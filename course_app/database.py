@@ -23,6 +23,7 @@ can be run again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -165,15 +166,27 @@ def settings_for(app: FastAPI) -> DatabaseSettings:
 
 
 def connection_name(url: str) -> str:
-    """The name the course gives the connection to `url`: `default` for SQLite, else the scheme.
+    """The name the course gives the connection to `url`: `default` (as Tortoise's documentation
+    names it: `in_transaction("default")`) for a server database, `sqlite` for SQLite.
 
     Tortoise 1.1 caches each model's INSERT statement under the connection's name, so a SQLite
     database and a PostgreSQL one opened in the same process (as the test suite does) must not
-    share a name, or PostgreSQL would get SQLite's statement. Code that does not name the
-    connection (`in_transaction()`, queries) works the same on both.
+    share a name, or PostgreSQL would get SQLite's statement; a bare `Tortoise.init(db_url=...)`
+    names its connection `default` whatever the back end, so the course also forgets those
+    statements whenever it opens a database (`forget_cached_statements`). Code that does not
+    name the connection (`in_transaction()`, queries) works the same on both.
     """
     scheme = url.split(":", 1)[0]
-    return "default" if scheme == "sqlite" else scheme
+    return "sqlite" if scheme == "sqlite" else "default"
+
+
+def forget_cached_statements() -> None:
+    """Empty Tortoise's process-wide cache of each model's INSERT/DELETE statements (keyed by
+    connection name and table), so that a database opened next never gets statements written
+    for another back end under the same connection name."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
 
 
 def tortoise_config(url: str, modules: list[str] | None = None) -> dict:
@@ -209,9 +222,10 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
             database is already open as Tortoise's global fallback in this process.
         OSError or the driver's connection error: on startup, when the server is unreachable.
     """
-    async with RegisterTortoise(
-        app, config=tortoise_config(settings_for(app).url), generate_schemas=True
-    ):
+    # the course's PostgreSQL may start now (about 0.6 s): in a thread, so the loop stays free
+    url = await asyncio.to_thread(resolve_database_url, settings_for(app).url)
+    forget_cached_statements()
+    async with RegisterTortoise(app, config=tortoise_config(url), generate_schemas=True):
         yield
 
 
@@ -267,7 +281,7 @@ async def fresh_database(url: str | None = None,
     if url is None:
         setting = os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
         url = SQLITE_MEMORY_URL if setting.startswith("sqlite") else COURSE_POSTGRES
-    url = resolve_database_url(url, SCRATCH_DATABASE)
+    url = await asyncio.to_thread(resolve_database_url, url, SCRATCH_DATABASE)  # may start it
     if pool and not url.startswith("sqlite"):
         url += ("&" if "?" in url else "?") + urlencode(pool)
     # Tortoise writes a model's connection name and SQL builder on the model class itself, for
@@ -275,6 +289,7 @@ async def fresh_database(url: str | None = None,
     # another back end (PostgreSQL outside, SQLite inside, say) keeps working.
     saved = {model: {name: getattr(model._meta, name) for name in _PER_DATABASE}
              for model in (Author, Book)}
+    forget_cached_statements()
     try:
         async with TortoiseContext() as context:
             await context.init(config=tortoise_config(url))
@@ -283,6 +298,7 @@ async def fresh_database(url: str | None = None,
                 await clear_library()
             yield context
     finally:
+        forget_cached_statements()
         for model, attributes in saved.items():
             for name, value in attributes.items():
                 setattr(model._meta, name, value)
