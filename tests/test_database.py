@@ -8,18 +8,24 @@ from tortoise.exceptions import ConfigurationError
 
 from course_app.client import AppClient
 from course_app.database import (
+    COURSE_POSTGRES,
     DEFAULT_DATABASE_URL,
+    SQLITE_MEMORY_URL,
     Author,
     DatabaseSettings,
     add_sample_library,
+    clear_library,
     close_database,
     count_queries,
+    database_connection,
     database_lifespan,
     database_settings,
     fresh_database,
     library_rows,
     open_database,
+    resolve_database_url,
     settings_for,
+    slow_query,
 )
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +34,9 @@ pytestmark = pytest.mark.anyio
 def test_settings_come_from_the_environment_and_ignore_the_test_only_variable(monkeypatch):
     monkeypatch.delenv("COURSE_DATABASE_URL", raising=False)
     monkeypatch.setenv("COURSE_TEST_POSTGRES_URL", "postgres://x:y@127.0.0.1:1/z")
-    assert database_settings() == DatabaseSettings(DEFAULT_DATABASE_URL)
+    assert DEFAULT_DATABASE_URL == COURSE_POSTGRES  # the course's own PostgreSQL by default
+    assert database_settings() == DatabaseSettings(resolve_database_url(COURSE_POSTGRES))
+    assert database_settings().url.startswith(("postgres://course:", SQLITE_MEMORY_URL))
     monkeypatch.setenv("COURSE_DATABASE_URL", "sqlite:///tmp/library.sqlite3")
     assert database_settings().url == "sqlite:///tmp/library.sqlite3"
     assert DatabaseSettings("postgres://u:p@127.0.0.1:5432/db").engine.endswith("asyncpg")
@@ -53,8 +61,15 @@ async def test_a_file_database_keeps_its_rows_across_restarts(tmp_path):
         assert await library_rows() == [("Ted Chiang", ["Exhalation"])]
 
 
-async def test_open_database_can_be_run_again_and_a_second_open_lifespan_cannot(tmp_path):
+def on(url: str) -> FastAPI:
+    """An app whose lifespan opens the database at `url`."""
     app = FastAPI(lifespan=database_lifespan)
+    app.dependency_overrides[database_settings] = lambda: DatabaseSettings(url)
+    return app
+
+
+async def test_open_database_can_be_run_again_and_a_second_open_lifespan_cannot(tmp_path):
+    app = on(SQLITE_MEMORY_URL)
     try:
         await open_database(app)
         await add_sample_library()
@@ -62,7 +77,7 @@ async def test_open_database_can_be_run_again_and_a_second_open_lifespan_cannot(
         assert await Author.all().count() == 0
         # without closing first, a second app's lifespan fails on Tortoise's global fallback
         with pytest.raises(ConfigurationError, match="Global context fallback is already"):
-            async with AppClient(FastAPI(lifespan=database_lifespan)):
+            async with AppClient(on(SQLITE_MEMORY_URL)):
                 pass
         assert await Author.all().count() == 0  # the open database is unharmed
     finally:
@@ -76,17 +91,59 @@ async def test_close_database_is_safe_when_nothing_is_open():
     await close_database()
 
 
-async def test_a_fresh_database_shadows_the_open_one_and_leaves_it_alone():
-    app = FastAPI(lifespan=database_lifespan)
+async def test_a_server_database_keeps_its_rows_until_cleared_and_ids_start_again(database_url):
+    app = on(database_url)
     try:
         await open_database(app)
-        await add_sample_library({"Outside": []})
-        async with fresh_database():
-            assert await library_rows() == []
-            await add_sample_library({"Inside": []})
-        assert await library_rows() == [("Outside", [])]
+        await clear_library()
+        await add_sample_library({"Ted Chiang": ["Exhalation"]})
+        await open_database(app)  # the set-up cell, run again
+        kept = await library_rows()
+        await clear_library()
+        assert await library_rows() == []
+        await add_sample_library({"Octavia E. Butler": ["Kindred"]})
+        assert (await Author.get(name="Octavia E. Butler")).id == 1
     finally:
         await close_database()
+    # PostgreSQL keeps the rows across a restart of the app; in-memory SQLite starts empty
+    assert kept == ([] if database_url == SQLITE_MEMORY_URL else [("Ted Chiang", ["Exhalation"])])
+
+
+@pytest.mark.parametrize("inside", [COURSE_POSTGRES, SQLITE_MEMORY_URL])
+async def test_a_fresh_database_shadows_the_open_one_and_leaves_it_alone(inside):
+    app = FastAPI(lifespan=database_lifespan)  # the default: the course's PostgreSQL
+    try:
+        await open_database(app)
+        await clear_library()
+        await add_sample_library({"Outside": []})
+        async with fresh_database(inside):  # never the lessons' own database
+            assert await library_rows() == []
+            await add_sample_library({"Inside": []})
+        assert await library_rows() == [("Outside", [])]  # on its own back end still
+        await Author.create(name="After")
+        assert [name for name, _ in await library_rows()] == ["Outside", "After"]
+    finally:
+        await close_database()
+
+
+async def test_a_fresh_database_follows_the_setting_to_sqlite_and_never_empties_another_server(
+        monkeypatch):
+    monkeypatch.setenv("COURSE_DATABASE_URL", "sqlite://:memory:")
+    async with fresh_database():
+        assert database_connection().capabilities.dialect == "sqlite"
+    monkeypatch.setenv("COURSE_DATABASE_URL", "postgres://someone:secret@127.0.0.1:1/theirs")
+    async with fresh_database():  # the course's own server (or SQLite), not theirs
+        assert getattr(database_connection(), "port", None) != 1
+        assert await Author.all().count() == 0
+
+
+async def test_a_fresh_database_takes_pool_options_and_slow_query_reports_its_run(database_url):
+    async with fresh_database(database_url, maxsize=3):
+        connection = database_connection()
+        if not database_url.startswith("sqlite"):
+            assert connection.pool_maxsize == 3
+        started, ended = await slow_query(0.05)
+    assert 0.04 < ended - started < 1
 
 
 async def test_count_queries_records_statements_and_restores_the_logger(database_url):

@@ -533,29 +533,93 @@ def pk_argument():
     return "\n".join(describe(warning) for warning in seen)
 
 
-@reproduces("`IntegrityError: UNIQUE constraint failed: author.name` (or `duplicate key value "
-            "violates unique constraint`)")
+@reproduces("`IntegrityError: duplicate key value violates unique constraint \"author_name_key\"` "
+            "(SQLite: `UNIQUE constraint failed: author.name`)")
 async def duplicate_author():
-    from course_app.database import Author, fresh_database
+    from course_app.database import COURSE_POSTGRES, SQLITE_MEMORY_URL, Author, fresh_database
 
-    async with fresh_database():
-        await Author.create(name="Ursula K. Le Guin")
-        async with pitfall(report=False) as caught:
+    seen = []
+    for url in (COURSE_POSTGRES, SQLITE_MEMORY_URL):
+        async with fresh_database(url):
             await Author.create(name="Ursula K. Le Guin")
-    return describe(caught.error)
+            async with pitfall(report=False) as caught:
+                await Author.create(name="Ursula K. Le Guin")
+        seen.append(describe(caught.error))
+    assert seen[1] == "IntegrityError: UNIQUE constraint failed: author.name"  # SQLite's words
+    return "\n".join(seen)
 
 
-@reproduces("`TypeError: '...TransactionContext' object does not support the context manager "
+@reproduces("`TypeError: '...TransactionContext...' object does not support the context manager "
             "protocol`")
 async def transaction_entered_with_plain_with():
     from tortoise.transactions import in_transaction
 
-    from course_app.database import fresh_database
+    from course_app.database import COURSE_POSTGRES, SQLITE_MEMORY_URL, fresh_database
 
-    async with fresh_database():
-        with pitfall(report=False) as caught, in_transaction():
-            pass
+    seen = []
+    for url in (COURSE_POSTGRES, SQLITE_MEMORY_URL):  # TransactionContextPooled, TransactionContext
+        async with fresh_database(url):
+            with pitfall(report=False) as caught, in_transaction():
+                pass
+        seen.append(describe(caught.error))
+    return "\n".join(seen)
+
+
+@reproduces("`TimeoutError` from a query that waited for a connection (the pool was exhausted)")
+async def pool_exhausted():
+    from tortoise.transactions import in_transaction
+
+    from course_app.database import Author, fresh_database
+
+    async def slow_call(inside: bool):
+        if not inside:
+            await asyncio.sleep(0.5)  # the fix: the slow call holds no connection
+        async with in_transaction():  # a connection from the pool until the block ends
+            await Author.all().count()
+            if inside:
+                await asyncio.sleep(0.5)
+
+    async with fresh_database(maxsize=2):
+        holders = [asyncio.create_task(slow_call(inside=True)) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        async with pitfall(report=False) as caught:
+            async with asyncio.timeout(0.3):
+                await Author.all().count()
+        await asyncio.gather(*holders)
+        holders = [asyncio.create_task(slow_call(inside=False)) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        async with asyncio.timeout(0.3):
+            assert await Author.all().count() == 0  # the fix: no wait for a connection
+        await asyncio.gather(*holders)
     return describe(caught.error)
+
+
+@reproduces("`PostgreSQL is not available (...); using SQLite instead`")
+def postgres_unavailable():
+    import contextlib
+    import io
+
+    import course_app.postgres
+    from course_app import database
+
+    def without_the_wheel(*args, **kwargs):  # even if this process runs a server already
+        return course_app.postgres.installation()
+
+    saved = (course_app.postgres.find_spec, course_app.postgres.postgres_url,
+             database._postgres_problem)
+    course_app.postgres.find_spec = lambda name: None  # as where no wheel exists
+    course_app.postgres.postgres_url = without_the_wheel
+    database._postgres_problem = None
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            url = database.resolve_database_url(database.COURSE_POSTGRES)
+            database.resolve_database_url(database.COURSE_POSTGRES)  # said once only
+    finally:
+        (course_app.postgres.find_spec, course_app.postgres.postgres_url,
+         database._postgres_problem) = saved
+    assert url == database.SQLITE_MEMORY_URL and len(printed.getvalue().splitlines()) == 1
+    return printed.getvalue()
 
 
 async def _upstream_error(path: str, timeout: float = 5.0) -> str:

@@ -1,7 +1,8 @@
 """Lesson 05's exercises: an all-or-nothing write, and counting books without the N+1 trap.
 
-Each check runs the answer against a fresh in-memory database of its own (`fresh_database`), so
-the notebook's library is never touched and every attempt starts from the same rows.
+Each check runs the answer against a fresh database of its own (`fresh_database`: an emptied
+scratch database on the course's PostgreSQL server, or in-memory SQLite), so the notebook's
+library is never touched and every attempt starts from the same rows.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI, Request
 
 from course_app.client import AppClient
-from course_app.database import close_database
+from course_app.database import close_database, resolve_database_url
 from course_app.exercise import (
     Hint,
     exercise,
@@ -24,7 +24,7 @@ from course_app.exercise import (
     step,
 )
 from course_app.fake_upstream import build_upstream
-from course_app.lessons.l12_capstone import Snapshot
+from course_app.lessons.l12_capstone import CAPSTONE_DATABASE, Snapshot
 from course_app.loop_lag import LoopLagMonitor
 from course_app.server import Server, free_port
 from course_app.solutions import l12_capstone as solutions
@@ -51,6 +51,9 @@ class CountingSemaphore(asyncio.Semaphore):
 async def check_lifespan(lifespan) -> str:
     hint_if_not_a_lifespan(lifespan)
     await close_database()  # the lifespan opens the database, which only one app can own
+    # the course's PostgreSQL starts on first use (about 0.6 s): start it here, off the event
+    # loop, rather than inside the lifespan under the check's watch for a blocked loop
+    await asyncio.to_thread(resolve_database_url, CAPSTONE_DATABASE)
     app = FastAPI(lifespan=lifespan)
     seen: list[dict] = []
 

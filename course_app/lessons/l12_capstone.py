@@ -32,6 +32,10 @@ TEST_FOLDER = COURSE_ROOT / "tests" / "lessons" / "l12"
 MODELS = ["course_app.lessons.l12_capstone"]
 """The Tortoise modules of the capstone's database (its one model, `Snapshot`)."""
 
+CAPSTONE_DATABASE = "course-postgres/capstone"
+"""The capstone's database by default: `capstone` on the course's own PostgreSQL server
+(`course_app.database.resolve_database_url`)."""
+
 SET_UP_MARK = "# Set-up"
 
 

@@ -1,11 +1,12 @@
-"""Lesson 05's library API on SQLite and (when configured) PostgreSQL, the source text's item app
-on a real server, and the notebook's sections edited and run again."""
+"""Lesson 05's library API on SQLite and on PostgreSQL (the course's own server), the source
+text's item app on a real server, and the notebook's sections edited and run again."""
 
 import asyncio
 import re
 from pathlib import Path
 
 import httpx
+import nbformat
 import pytest
 
 from course_app.client import AppClient
@@ -119,8 +120,8 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(library):
 
 async def test_gather_queues_on_one_sqlite_connection_and_overlaps_on_a_pool(library,
                                                                              database_url):
-    """Section 5.4's measurement, on both back ends (PostgreSQL when configured)."""
-    await slow_query(0)  # open the connection before timing
+    """Section 5.4's measurement, on both back ends."""
+    await asyncio.gather(*(slow_query(0) for _ in range(4)))  # open the connections first
     sequential, gathered = Timeline("one after another"), Timeline("gather")
 
     async def timed(timeline, name):
@@ -176,13 +177,29 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05_async_databas
 
 
 def test_fewer_queries_take_less_time_one_after_another_and_with_gather():
-    ran = rerun_section(NOTEBOOK, "5.4", {"count, each = 4, 0.1": "count, each = 2, 0.1"})
+    ran = rerun_section(NOTEBOOK, "5.4", {"count, each = 4, 0.1\none_after_another":
+                                          "count, each = 2, 0.1\none_after_another"})
     text = section_text(ran, "5.4")
     match = re.search(r"2 queries of 0\.10 s: one after another (\d+\.\d+) s, "
-                      r"gather (\d+\.\d+) s", text)
+                      r"gather (\d+\.\d+) s: (\d+\.\d)× faster", text)
     assert match, text
-    sequential, gathered = map(float, match.groups())
-    assert 0.15 < sequential < 0.35 and gathered > 0.8 * sequential
+    sequential, gathered, _ = map(float, match.groups())
+    assert 0.15 < sequential < 0.35 and gathered < 0.8 * sequential  # two connections of the pool
+    assert "4 queries of 0.10 s with gather on SQLite" in text  # SQLite's cell unchanged
+
+
+def test_a_pool_as_large_as_the_batch_lets_every_query_run_at_once():
+    pattern = (r"8 queries of 0\.10 s on a pool of (\d+): (\d+\.\d+) s; at most (\d+) ran at "
+               r"once, the longest wait for a connection was (\d+\.\d+) s")
+    stored = nbformat.read(NOTEBOOK, as_version=4)  # the outputs of the notebook's clean run
+    before = re.search(pattern, section_text(stored, "5.4"))
+    ran = rerun_section(NOTEBOOK, "5.4", {"pool_size, count, each = 4, 8, 0.1":
+                                          "pool_size, count, each = 8, 8, 0.1"})
+    after = re.search(pattern, section_text(ran, "5.4"))
+    assert before and after
+    assert before[1] == "4" and int(before[3]) == 4 and float(before[4]) > 0.08  # in line
+    assert after[1] == "8" and int(after[3]) > 4 and float(after[4]) < 0.06  # no queue
+    assert float(after[2]) < 0.75 * float(before[2])
 
 
 def test_a_script_that_never_closes_its_connection_never_exits():

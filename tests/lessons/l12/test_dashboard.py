@@ -27,9 +27,11 @@ def services(latency: float = 0.0) -> dict:
 
 @asynccontextmanager
 async def dashboard_for(services: dict, **settings):
-    """An in-process client for the notebook's app on `services`, its lifespan running."""
+    """An in-process client for the notebook's app on `services`, its lifespan running, with a
+    new, empty in-memory database."""
     app = capstone.app
-    app.dependency_overrides[capstone.settings] = lambda: capstone.Settings(services, **settings)
+    app.dependency_overrides[capstone.settings] = lambda: capstone.Settings(
+        services, **{"database_url": "sqlite://:memory:", **settings})
     try:
         async with LifespanManager(app, startup_timeout=30) as manager:
             transport = httpx.ASGITransport(app=manager.app)
