@@ -503,6 +503,12 @@ class PostgresServer:
         except (OSError, TypeError):
             return ""
 
+    @property
+    def keeper_pid(self) -> int | None:
+        """The process id of the keeper that stops the server when this process ends (None
+        before the first start)."""
+        return None if self._keeper is None else self._keeper.pid
+
     def is_running(self) -> bool:
         """True while the keeper and the server both run."""
         return (self._keeper is not None and self._keeper.poll() is None

@@ -226,7 +226,7 @@ CHILD = textwrap.dedent("""
     import json, time
     from course_app.postgres import start_postgres
     server = start_postgres()
-    keeper = server._keeper.pid
+    keeper = server.keeper_pid
     print(json.dumps({"pid": server.pid, "keeper": keeper}), flush=True)
     time.sleep(120)
 """)
@@ -278,8 +278,7 @@ def test_sigkill_of_the_process_that_started_it_leaves_no_postgres_running(kill,
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
 def test_sigkill_of_the_keeper_stops_the_server_too(private_server):
-    keeper = private_server._keeper
-    os.kill(keeper.pid, signal.SIGKILL)
+    os.kill(private_server.keeper_pid, signal.SIGKILL)
     assert wait_until_gone([private_server.pid]) == []
     assert not private_server.is_running()
 
