@@ -163,3 +163,27 @@ def test_busy_core_stops_the_busy_process_when_it_is_terminated():
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _gone(pid), "no busy process outlives the run"
+
+
+def test_the_busy_process_ends_by_itself_when_busy_core_is_killed():
+    runner = subprocess.Popen([*BUSY_CORE, sys.executable, "-c", "import time; time.sleep(600)"],
+                              stdout=subprocess.PIPE, text=True)
+    pid = _busy_pid(runner.stdout.readline())
+    runner.kill()  # SIGKILL: no handler of busy_core.py runs
+    runner.wait(30)
+    import psutil
+
+    def ended() -> bool:  # gone, or exited and waiting to be reaped by whoever adopted it
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 10
+    while not ended() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert ended(), "the busy process noticed its parent had gone"
+    finally:
+        if not ended():
+            os.kill(pid, signal.SIGKILL)

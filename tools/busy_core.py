@@ -18,12 +18,16 @@ import subprocess
 import sys
 import time
 
-BUSY_LOOP = "while True: pass"
+BUSY_LOOP = ("import os, sys\nparent = int(sys.argv[1])  # this script's pid\n"
+             "while os.getppid() == parent:  # ends by itself if this script is killed\n"
+             "    for _ in range(100_000): pass")
 
 
 def start_busy_core() -> subprocess.Popen:
-    """A child process that keeps one core busy until it is killed."""
-    return subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL,
+    """A child process that keeps one core busy until it is killed, or until this process
+    ends (it watches its parent, so even a SIGKILL of this script leaves no busy loop)."""
+    return subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(os.getpid())],
+                            stdin=subprocess.DEVNULL,
                             **({"start_new_session": True} if os.name == "posix" else {}))
 
 
@@ -49,7 +53,7 @@ def main(argv: list[str]) -> int:
     busy = None
     try:
         busy = start_busy_core()
-        print(f"busy_core: one core kept busy by pid {busy.pid} ({BUSY_LOOP!r})", flush=True)
+        print(f"busy_core: one core kept busy by pid {busy.pid} (a `while True: pass` loop)", flush=True)
         return subprocess.run(argv, env={**os.environ, "BUSY_CORE_PID": str(busy.pid)}).returncode
     except KeyboardInterrupt:
         return 130
