@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
     busy = None
     try:
         busy = start_busy_core()
-        print(f"busy_core: one core kept busy by pid {busy.pid} (a `while True: pass` loop)", flush=True)
+        print(f"busy_core: one core kept busy by pid {busy.pid} (a busy loop)", flush=True)
         return subprocess.run(argv, env={**os.environ, "BUSY_CORE_PID": str(busy.pid)}).returncode
     except KeyboardInterrupt:
         return 130
