@@ -110,7 +110,10 @@ requirements:
 	$(UV) $(COMPILE) --constraint .cache/requirements-constraints.txt \
 		--output-file requirements-test.txt requirements-test.in
 	sed -i.bak 's|-c .cache/requirements-constraints.txt|-c requirements.txt|' requirements-test.txt
-	rm -f requirements-test.txt.bak
+	$(UV) $(COMPILE) --constraint .cache/requirements-constraints.txt \
+		--output-file requirements-httpx2.txt requirements-httpx2.in
+	sed -i.bak 's|-c .cache/requirements-constraints.txt|-c requirements.txt|' requirements-httpx2.txt
+	rm -f requirements-test.txt.bak requirements-httpx2.txt.bak
 
 clean:
 	rm -rf $(VENV) $(LATEST)

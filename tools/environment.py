@@ -23,6 +23,12 @@ imports, every time (a kernel start takes about a second longer, a lesson's impo
 seconds), and the tests start hundreds of processes. `make lab` skips it: on a learner's machine
 Python caches what the lessons import as they go (`make setup-test` compiles it all).
 
+With `--test` it also installs httpx2 (the maintained fork of httpx, `requirements-httpx2.txt`)
+into a folder of its own inside the environment, `httpx2-overlay/`, which is never on the
+environment's path: installed there, Starlette's `TestClient` would use it and the warning
+lesson 11 shows would vanish. `tests/test_httpx2_stand_in.py` puts it on a child interpreter's
+path and runs the course client's tests with httpx2 standing in for httpx.
+
 It prints what it did and how long it took. Runs on the standard library alone, and refuses a
 Python older than 3.11 with a message.
 """
@@ -44,6 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASE_REQUIREMENTS = "requirements.txt"
 TEST_REQUIREMENTS = "requirements-test.txt"
+HTTPX2_REQUIREMENTS = "requirements-httpx2.txt"
+HTTPX2_OVERLAY = "httpx2-overlay"
+"""The folder, inside the environment, that holds httpx2 and is never on its path."""
 STAMP_NAME = ".course-environment.json"
 UV_PIN = "uv==0.13.9"
 """The uv installed into the bootstrap folder when none is on PATH."""
@@ -202,6 +211,27 @@ def ensure(venv: Path, requirements: list[Path], bytecode: bool, use_uv: bool = 
     return f"built with {installer}"
 
 
+def ensure_httpx2_overlay(venv: Path, use_uv: bool = True) -> str:
+    """Install `requirements-httpx2.txt` (without dependencies: the environment has them) into
+    `venv/httpx2-overlay`, unless the folder's stamp shows it is current; returns what was done."""
+    target = venv / HTTPX2_OVERLAY
+    requirements = ROOT / HTTPX2_REQUIREMENTS
+    stamp = target / ".stamp"
+    wanted_hash = file_hash(requirements)
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted_hash:
+        return "up to date"
+    shutil.rmtree(target, ignore_errors=True)
+    uv = find_uv() if use_uv else None
+    if uv is not None:
+        _run([uv, "pip", "install", "--quiet", "--no-deps", "--python", str(venv_python(venv)),
+              "--target", str(target), "-r", str(requirements)], uv_environment())
+    else:
+        _run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--no-deps",
+              "--disable-pip-version-check", "--target", str(target), "-r", str(requirements)])
+    stamp.write_text(wanted_hash, encoding="utf-8")
+    return "installed"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
@@ -225,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     venv = args.venv if args.venv.is_absolute() else Path.cwd() / args.venv
     started = time.perf_counter()
     done = ensure(venv, requirements, bytecode=args.test, use_uv=not args.pip)
+    if args.test:
+        done += f"; httpx2 overlay {ensure_httpx2_overlay(venv, use_uv=not args.pip)}"
     print(f"environment {args.venv} ({platform.python_version()}): {done} "
           f"[{time.perf_counter() - started:.1f} s]", flush=True)
     return 0
