@@ -71,6 +71,9 @@ def test_serve_serves_docs_on_loopback_until_stopped():
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
         assert response.status_code == 200 and "swagger" in response.text.lower()
+        assert "cdn." not in response.text, "Swagger UI comes from the course, not a CDN"
+        script = httpx.get(url.replace("/docs", "/_offline_docs/swagger-ui-bundle.js"))
+        assert script.status_code == 200 and "SwaggerUIBundle" in script.text
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -133,3 +136,14 @@ def test_progress_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "01.1" in out and "passed" in out and "00.1" in out
     assert out.splitlines()[-1].startswith("1 of ")
+
+
+def test_doctor_takes_the_pin_whose_marker_applies_here(tmp_path):
+    from course_app.doctor import pinned_versions
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("sphinx==1.0 ; python_full_version < '3.0'\n"
+                            "sphinx==2.0 ; python_full_version >= '3.0'\n"
+                            "    # via -r requirements.in\n"
+                            "httpx==0.28.1\n", encoding="utf-8")
+    assert pinned_versions(requirements) == {"sphinx": "2.0", "httpx": "0.28.1"}
