@@ -16,12 +16,14 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ASSETS_URL = "/_offline_docs"
 ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
 class OfflineDocs:
@@ -34,7 +36,8 @@ class OfflineDocs:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        routes = [Mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="offline-docs")]
+        routes = [Route(f"{ASSETS_URL}/redoc.standalone.js", self.redoc_script),
+                  Mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="offline-docs")]
         if app.openapi_url and app.docs_url:
             routes.append(Route(app.docs_url, self.swagger_ui, include_in_schema=False))
         if app.openapi_url and app.redoc_url:
@@ -63,6 +66,12 @@ class OfflineDocs:
             redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )
+
+    async def redoc_script(self, request):
+        script = (ASSETS_DIR / "redoc.standalone.js").read_text(encoding="utf-8")
+        root = request.scope.get("root_path", "")
+        return Response(script.replace(REDOC_LOGO, f"{root}{ASSETS_URL}/favicon.png"),
+                        media_type="text/javascript")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")

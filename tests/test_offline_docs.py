@@ -37,6 +37,7 @@ async def test_docs_pages_load_every_asset_from_the_app_itself(page):
             assert asset.startswith(ASSETS_URL + "/"), f"{page} loads {asset} from elsewhere"
             loaded = await http.get(asset)
             assert loaded.status_code == 200 and len(loaded.content) > 1000, asset
+            assert "https://cdn" not in loaded.text, f"{asset} loads something from a CDN"
         assert "fonts.googleapis" not in response.text and "cdn." not in response.text
 
 
