@@ -48,8 +48,10 @@ exclude_patterns = sorted(
 
 # Notebooks: the stored outputs, never executed.
 nb_execution_mode = "off"
-# No widget scripts (require.js and the widget manager come from a CDN otherwise).
+# No widget scripts (require.js and the widget manager come from a CDN otherwise), and no widget
+# views: lesson 01's slider cell stores the picture it drew first, which the page shows instead.
 nb_ipywidgets_js: dict = {}
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 # `[text](../TROUBLESHOOTING.md#some-heading)` resolves to the heading's anchor.
 myst_heading_anchors = 3
 # Lessons link public reports (github.com issues); those are plain external links.
