@@ -142,6 +142,51 @@ def test_lesson_00_opens_runs_cells_and_shows_a_plot(watched, lab, screenshots):
     assert (COURSE_ROOT / "notebooks" / LESSON_00).read_bytes() == committed
 
 
+def test_lesson_01_slider_and_toggle_redraw_the_timeline(watched, lab, screenshots):
+    """The one interactive experiment: moving a control sends the requests again and redraws."""
+    notebook = "01_what_is_async.ipynb"
+    text = (lab.root / "notebooks" / notebook).read_text(encoding="utf-8")
+    cells_json = json.loads(text)["cells"]
+    set_up = [index for index, cell in enumerate(cells_json) if cell["cell_type"] == "code"
+              and "".join(cell["source"]).startswith("# Set-up")]
+    widget = next(index for index, cell in enumerate(cells_json)
+                  if "widgets.IntSlider" in "".join(cell["source"]))
+    page = watched.page
+    page.goto(f"{lab.url}/lab/tree/notebooks/{notebook}?token={TOKEN}")
+    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle")).wait_for(
+        timeout=120_000)
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    for index in [*set_up, widget]:  # the set-up cells, then the experiment
+        cells.nth(index).locator(".cm-content").click(timeout=60_000)
+        page.keyboard.press("Shift+Enter")
+    cell = cells.nth(widget)
+    cell.locator(".jp-InputPrompt").get_by_text(f"[{len(set_up) + 1}]").wait_for(
+        timeout=120_000)
+    picture = cell.locator(".widget-output img")
+    picture.wait_for(timeout=60_000)
+    picture.scroll_into_view_if_needed()
+
+    def redrawn(before: str) -> str:
+        page.screenshot(path=screenshots / "jupyterlab_lesson_01_slider.png")  # if it fails
+        page.wait_for_function(
+            "([cell, before]) => { const img = cell.querySelector('.widget-output img');"
+            " return img && img.src !== before && img.complete && img.naturalWidth > 100; }",
+            arg=[cell.element_handle(), before], timeout=90_000)
+        return picture.get_attribute("src")
+
+    first = picture.get_attribute("src")
+    cell.get_by_role("button", name="def + time.sleep", exact=True).click()
+    toggled = redrawn(first)
+    cell.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    cell.locator(".widget-readout").get_by_text("5", exact=True).wait_for(timeout=30_000)
+    redrawn(toggled)
+    page.screenshot(path=screenshots / "jupyterlab_lesson_01_slider.png")
+    errors = [text for text in watched.console_errors if "favicon" not in text]
+    assert errors == []
+
+
 def test_jupyterlab_stops_cleanly(lab):
     code, alive = lab.stop()
     assert code == 0, lab.log_text()

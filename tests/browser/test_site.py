@@ -146,3 +146,12 @@ def test_lesson_07_looks_like_a_lesson(watched, site_url, screenshots):
     assert watched.page.evaluate("img => img.naturalWidth", picture.element_handle()) > 100
     watched.page.screenshot(path=screenshots / "site_lesson_07.png")
     assert watched.console_errors == []
+
+
+def test_lesson_01s_slider_cell_shows_its_stored_picture(watched, site_url):
+    """The interactive cell of lesson 01 degrades to the timeline it drew first."""
+    watched.page.goto(site_url + "notebooks/01_what_is_async.html")
+    picture = watched.page.locator("section#try-it-a-slider-and-a-toggle .cell_output img")
+    picture.scroll_into_view_if_needed()
+    assert watched.page.evaluate("img => img.naturalWidth", picture.element_handle()) > 100
+    assert watched.console_errors == []
