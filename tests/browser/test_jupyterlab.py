@@ -152,7 +152,9 @@ def test_lesson_01_slider_and_toggle_redraw_the_timeline(watched, lab, screensho
     widget = next(index for index, cell in enumerate(cells_json)
                   if "widgets.IntSlider" in "".join(cell["source"]))
     page = watched.page
-    page.goto(f"{lab.url}/lab/tree/notebooks/{notebook}?token={TOKEN}")
+    # A workspace of its own: only this notebook open, so the status bar speaks of its kernel.
+    page.goto(f"{lab.url}/lab/workspaces/slider/tree/notebooks/{notebook}?token={TOKEN}")
+    page.locator(".jp-StatusBar-Widget").get_by_text(notebook).wait_for(timeout=120_000)
     page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle")).wait_for(
         timeout=120_000)
     cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
