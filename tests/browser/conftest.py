@@ -29,7 +29,8 @@ LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome-error"}
 def chromium_path() -> str | None:
     """The Chromium to drive: `COURSE_CHROMIUM`, else the first of CHROMIUM_CANDIDATES found."""
     if os.environ.get("COURSE_CHROMIUM"):
-        return os.environ["COURSE_CHROMIUM"]
+        named = os.environ["COURSE_CHROMIUM"]
+        return shutil.which(named) or (named if Path(named).is_file() else None)
     for candidate in CHROMIUM_CANDIDATES:
         found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
         if found:
