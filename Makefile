@@ -12,9 +12,11 @@ CHECK_PYTHON := $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 
 
 # JupyterLab refuses to start as root unless told; only pass the flag when that is the case.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-# 127.0.0.1 only, token authentication on (JupyterLab's default), opened on the first lesson.
+# 127.0.0.1 only, token authentication on (JupyterLab's default), opened on the first lesson;
+# jupyterlab-settings/overrides.json switches off the news pop-up and the update check.
 LAB_FLAGS := --ip=127.0.0.1 $(ROOT_FLAG) \
-	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
+	--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb \
+	--LabApp.app_settings_dir="$(CURDIR)/jupyterlab-settings"
 
 .PHONY: setup setup-test lab test test-python test-busy test-latest lint notebooks lessons \
 	requirements clean
@@ -117,3 +119,22 @@ requirements:
 
 clean:
 	rm -rf $(VENV) $(LATEST)
+
+# The course as a static site, from the notebooks' stored outputs (nothing is executed, nothing
+# fetched): Sphinx + myst-nb + sphinx-book-theme, configured in site/conf.py. Open
+# site/_build/html/index.html. Warnings (a broken link between lessons, say) stop the build.
+SITE := site/_build/html
+.PHONY: site test-browser lab-flags
+
+site: setup-test
+	$(BIN)/sphinx-build -q -W --keep-going -c site . $(SITE)
+	@echo "The site is in $(SITE): open $(SITE)/index.html in a browser"
+
+# The site, the JupyterLab of `make lab` and a lesson app's /docs, in a real Chromium (the
+# system's `chromium`; tests/browser skip when there is none, and fail with CI=true).
+test-browser: site
+	COURSE_BROWSER_TESTS=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser
+
+# `make lab`'s flags, one a line (tests/browser starts JupyterLab with them).
+lab-flags:
+	@printf '%s\n' $(LAB_FLAGS)

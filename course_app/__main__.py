@@ -42,6 +42,7 @@ def serve(target: str | None, port: int | None) -> int:
     import uvicorn
     from uvicorn.importer import ImportFromStringError, import_from_string
 
+    from course_app.offline_docs import with_offline_docs
     from course_app.server import HOST, free_port, port_is_listening
 
     hint = "run `python -m course_app serve` without an argument to list the lesson apps"
@@ -63,7 +64,8 @@ def serve(target: str | None, port: int | None) -> int:
         return 2
     chosen = port or free_port()
     print(f"Serving {target}: open http://{HOST}:{chosen}/docs (Ctrl+C stops it)", flush=True)
-    uvicorn.run(target, host=HOST, port=chosen)
+    # /docs and /redoc with Swagger UI and ReDoc from the fastapi-offline package, not a CDN.
+    uvicorn.run(with_offline_docs(app), host=HOST, port=chosen)
     return 0
 
 

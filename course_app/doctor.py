@@ -39,11 +39,15 @@ def canonical_name(name: str) -> str:
 
 
 def pinned_versions(requirements: Path) -> dict[str, str]:
-    """`name == version` pins from a requirements file, by normalised package name."""
+    """`name == version` pins from a requirements file, by normalised package name.
+
+    A package pinned once per Python version (`sphinx==9.0.4 ; python_full_version < '3.12'`)
+    gets the pin whose environment marker applies here.
+    """
     pins = {}
     for line in requirements.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)", line.strip())
-        if match:
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)\s*(?:;\s*([^#]+))?", line.strip())
+        if match and needed_here((match.group(3) or "").strip()):
             pins[canonical_name(match.group(1))] = match.group(2)
     return pins
 

@@ -34,6 +34,7 @@ def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
         record_timing=False,  # no per-cell timestamps in the stored notebook: clean diffs
+        store_widget_state=False,  # lesson 01's slider: its random ids would make noisy diffs
         resources={"metadata": {"path": str(folder)}},
     )
 

@@ -72,6 +72,9 @@ def test_serve_serves_docs_on_loopback_until_stopped():
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
         assert response.status_code == 200 and "swagger" in response.text.lower()
+        assert "cdn." not in response.text, "Swagger UI comes from the course, not a CDN"
+        script = httpx.get(url.replace("/docs", "/_offline_docs/swagger-ui-bundle.js"))
+        assert script.status_code == 200 and "SwaggerUIBundle" in script.text
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -141,3 +144,12 @@ def test_stop_with_nothing_left_says_so(tmp_path, monkeypatch, capsys):
     assert main(["stop"]) == 0
     assert capsys.readouterr().out.startswith(
         f"No course server is running (run folder {tmp_path}).\nDone in ")
+def test_doctor_takes_the_pin_whose_marker_applies_here(tmp_path):
+    from course_app.doctor import pinned_versions
+
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("sphinx==1.0 ; python_full_version < '3.0'\n"
+                            "sphinx==2.0 ; python_full_version >= '3.0'\n"
+                            "    # via -r requirements.in\n"
+                            "httpx==0.28.1\n", encoding="utf-8")
+    assert pinned_versions(requirements) == {"sphinx": "2.0", "httpx": "0.28.1"}
