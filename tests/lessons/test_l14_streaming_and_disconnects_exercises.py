@@ -5,16 +5,18 @@ import asyncio
 import time
 
 import pytest
-from wrong_answers import lesson_exercise_ids
+from wrong_answers import WrongAnswers, lesson_exercise_ids
 
 from course_app.check import evaluate
 
 pytestmark = pytest.mark.anyio
+wrong = WrongAnswers("14")
 
 
 # --- 14.1: a stream that gives its seat back ---------------------------------------------------
 
 
+@wrong("14.1", "still holds its seat")
 async def _ticker_as_given(seats):
     seats.append("seat")
     for n in range(6):
@@ -23,6 +25,7 @@ async def _ticker_as_given(seats):
     seats.remove("seat")
 
 
+@wrong("14.1", "still holds its seat")
 async def _ticker_except_exception(seats):
     seats.append("seat")
     try:
@@ -35,6 +38,7 @@ async def _ticker_except_exception(seats):
     seats.remove("seat")
 
 
+@wrong("14.1", "swallowed the `CancelledError`")
 async def _ticker_swallows(seats):
     seats.append("seat")
     try:
@@ -46,6 +50,7 @@ async def _ticker_swallows(seats):
     seats.remove("seat")
 
 
+@wrong("14.1", "swallowed the `CancelledError`")
 async def _ticker_swallows_in_the_loop(seats):
     seats.append("seat")
     try:
@@ -59,6 +64,7 @@ async def _ticker_swallows_in_the_loop(seats):
         seats.remove("seat")
 
 
+@wrong("14.1", "the event loop was frozen")
 async def _ticker_blocks(seats):
     seats.append("seat")
     try:
@@ -69,16 +75,19 @@ async def _ticker_blocks(seats):
         seats.remove("seat")
 
 
+@wrong("14.1", "must be an async generator")
 async def _ticker_returns_lines(seats):
     return [f"tick {n}\n" for n in range(6)]
 
 
+@wrong("14.1", "no seat was taken")
 async def _ticker_without_a_seat(seats):
     for n in range(6):
         await asyncio.sleep(0.1)
         yield f"tick {n}\n"
 
 
+@wrong("14.1", "received 1 tick(s)")
 async def _ticker_without_newlines(seats):
     seats.append("seat")
     try:
@@ -89,10 +98,12 @@ async def _ticker_without_newlines(seats):
         seats.remove("seat")
 
 
+@wrong("14.1", "nothing to check yet")
 async def _ticker_unwritten(seats):
     ...
 
 
+@wrong("14.1", "your code failed on the server: KeyError")
 async def _ticker_raises(seats):
     seats.append("seat")
     try:
@@ -118,11 +129,13 @@ async def _ticker_reraises(seats):
 # --- 14.2: a broadcast that keeps a slow client up to date ------------------------------------
 
 
+@wrong("14.2", "the broadcast waited for the slow client")
 async def _broadcast_waits(queues, snapshot):
     for queue in queues:
         await queue.put(snapshot)
 
 
+@wrong("14.2", "not on the newest")
 def _broadcast_drops_the_newest(queues, snapshot):
     for queue in queues:
         try:
@@ -131,11 +144,13 @@ def _broadcast_drops_the_newest(queues, snapshot):
             pass
 
 
+@wrong("14.2", "your code failed on the server: asyncio.queues.QueueFull")
 def _broadcast_raises_when_full(queues, snapshot):
     for queue in queues:
         queue.put_nowait(snapshot)
 
 
+@wrong("14.2", "the event loop was frozen")
 def _broadcast_blocks(queues, snapshot):
     time.sleep(0.3)
     for queue in queues:
@@ -144,6 +159,7 @@ def _broadcast_blocks(queues, snapshot):
         queue.put_nowait(snapshot)
 
 
+@wrong("14.2", "the slow client ended on nothing")
 def _broadcast_to_the_first_only(queues, snapshot):
     if queues:
         queues[0].put_nowait(snapshot)  # the others never hear of it
@@ -156,45 +172,21 @@ async def _broadcast_async_latest(queues, snapshot):
         queue.put_nowait(snapshot)
 
 
+@wrong("14.2", "nothing to check yet")
 def _broadcast_unwritten(queues, snapshot):
     ...
 
 
-WRONG_ANSWERS = {
-    "14.1": [
-        (_ticker_as_given, "still holds its seat"),
-        (_ticker_except_exception, "still holds its seat"),
-        (_ticker_swallows, "swallowed the `CancelledError`"),
-        (_ticker_swallows_in_the_loop, "swallowed the `CancelledError`"),
-        (_ticker_blocks, "the event loop was frozen"),
-        (_ticker_returns_lines, "must be an async generator"),
-        (_ticker_without_a_seat, "no seat was taken"),
-        (_ticker_without_newlines, "received 1 tick(s)"),
-        (_ticker_unwritten, "nothing to check yet"),
-        (_ticker_raises, "your code failed on the server: KeyError"),
-        ("ticker", "expected a function"),
-    ],
-    "14.2": [
-        (_broadcast_waits, "the broadcast waited for the slow client"),
-        (_broadcast_drops_the_newest, "not on the newest"),
-        (_broadcast_raises_when_full, "your code failed on the server: asyncio.queues.QueueFull"),
-        (_broadcast_blocks, "the event loop was frozen"),
-        (_broadcast_to_the_first_only, "the slow client ended on nothing"),
-        (_broadcast_unwritten, "nothing to check yet"),
-    ],
-}
+wrong.add("14.1", "ticker", "expected a function")
 
 
 def test_each_exercise_of_the_lesson_has_at_least_three_wrong_answers():
-    assert set(WRONG_ANSWERS) == set(lesson_exercise_ids("14"))
-    assert all(len(cases) >= 3 for cases in WRONG_ANSWERS.values())
+    counts = wrong.count()
+    assert set(counts) == set(lesson_exercise_ids("14"))
+    assert all(count >= 3 for count in counts.values()), counts
 
 
-@pytest.mark.parametrize(
-    ("exercise_id", "answer", "hint"),
-    [(eid, answer, hint) for eid, cases in WRONG_ANSWERS.items() for answer, hint in cases],
-    ids=lambda value: getattr(value, "__name__", None) if callable(value) else None,
-)
+@pytest.mark.parametrize(("exercise_id", "answer", "hint"), wrong.cases)
 async def test_wrong_answer_gets_its_hint(exercise_id, answer, hint, progress_file):
     passed, message = await evaluate(exercise_id, answer)
     assert not passed
