@@ -310,22 +310,10 @@ def leftover_processes(wait: float = 10.0) -> list[str]:
         time.sleep(0.2)
 
 
-def _still_running(entry: dict) -> bool:
-    """Whether the process a registry entry names still runs (and is the one registered, not a
-    later process that got the same pid). A kernel that nbval killed leaves its thread-mode
-    server's entry behind, but the server died with the kernel: that is no leftover."""
-    import psutil
-
-    try:
-        return psutil.Process(entry["pid"]).create_time() <= entry.get("started", 0) + 1
-    except (psutil.Error, KeyError, TypeError):
-        return False
-
-
 def pytest_sessionfinish(session):
     from course_app.ports import port_is_listening
     from course_app.postgres import registered_postgres, stop_postgres
-    from course_app.server_registry import registered_servers, server_history
+    from course_app.server_registry import is_still_running, registered_servers, server_history
     from course_app.services import registered_services
 
     stop_postgres()  # the session's own server, if a test started one
@@ -335,7 +323,7 @@ def pytest_sessionfinish(session):
     leaks = [f"still running: {line}" for line in leftover_processes()]
     leaks += [f"still registered and running: {entry}"
               for entry in registered_servers() + registered_postgres() + registered_services()
-              if _still_running(entry)]
+              if is_still_running(entry)]
     leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
               for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"

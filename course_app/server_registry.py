@@ -52,3 +52,16 @@ def server_history() -> list[dict]:
     except OSError:
         return []
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def is_still_running(entry: dict) -> bool:
+    """Whether the process a registry entry (a dict with pid and started, in seconds since the
+    epoch) names still runs, and is the one registered rather than a later process that got
+    the same pid. A kernel killed with its thread-mode server leaves the server's entry behind,
+    but the server died with the kernel: that is no leftover. Malformed entries give False."""
+    import psutil
+
+    try:
+        return psutil.Process(entry["pid"]).create_time() <= entry.get("started", 0) + 1
+    except (psutil.Error, KeyError, TypeError):
+        return False
