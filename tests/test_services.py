@@ -18,7 +18,9 @@ import pytest
 import redis
 
 from course_app import caddy, valkey
-from course_app.server import Server, port_is_listening, run_dir
+from course_app.paths import run_dir
+from course_app.ports import port_is_listening
+from course_app.server import Server
 from course_app.services import Service, ServiceFailed, leftover_services, registered_services
 
 if os.name != "posix":  # pragma: no cover
@@ -29,6 +31,13 @@ except valkey.ValkeyUnavailable as missing:  # pragma: no cover - no wheel for t
     pytest.skip(str(missing), allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_valkey_of_this_process():
+    """These tests count the services running: stop the one Valkey server this test process
+    may already run for other tests (lesson 13's exercise checks start it on demand again)."""
+    valkey.stop_valkey()
 
 
 def _gone(pid: int, within: float = 15.0) -> bool:

@@ -50,11 +50,17 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _only_under_make_test_browser():
+    """Every test here needs the built site or a browser: `make test-browser` builds the site
+    first and sets COURSE_BROWSER_TESTS=1; elsewhere (a plain `make test`) they skip."""
+    if os.environ.get("COURSE_BROWSER_TESTS") != "1":
+        pytest.skip("the browser tests run with `make test-browser` (COURSE_BROWSER_TESTS=1)")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium (Playwright's sync API), closed at the end of the session."""
-    if os.environ.get("COURSE_BROWSER_TESTS") != "1":
-        pytest.skip("the browser tests run with `make test-browser` (COURSE_BROWSER_TESTS=1)")
     executable = chromium_path()
     if executable is None:
         _unavailable("no Chromium found (install Debian's `chromium`, or set COURSE_CHROMIUM "
