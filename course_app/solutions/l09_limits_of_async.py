@@ -16,10 +16,10 @@ async def count_all(limits, pool):
 
 async def two_threads_of_four_tenths() -> float:
     """09.2: measure one job alone, then two jobs in two threads, and scale to jobs of 0.4 s
-    each. Each is measured twice and the faster try kept, so a moment when another program
+    each. Each is measured three times and the fastest try kept, so a moment when another program
     has a core busy does not decide the answer."""
     alone, together = [], []
-    for _ in range(2):
+    for _ in range(3):
         started = time.perf_counter()
         count_primes(WORK_LIMIT)
         alone.append(time.perf_counter() - started)
