@@ -123,26 +123,12 @@ def postgres_servers(run_folder: Path) -> list[Leftover]:
 
 def lesson_services(run_folder: Path) -> list[Leftover]:
     """The Valkey servers, Caddys and job workers of `course_app.services` (lesson 13) started
-    with the run folder and still running (from its `services.jsonl`)."""
-    import json
+    with the run folder and still running."""
+    from course_app.services import running_services
 
-    import psutil
-
-    try:
-        lines = (Path(run_folder) / "services.jsonl").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    found = []
-    for entry in (json.loads(line) for line in lines if line.strip()):
-        try:
-            process = psutil.Process(entry["pid"])
-            if (process.create_time() <= entry["started"] + 1
-                    and process.status() != psutil.STATUS_ZOMBIE):
-                found.append(Leftover(entry.get("mode", "service"), entry["pid"],
-                                      _short(entry.get("app", ""), run_folder)))
-        except (psutil.Error, KeyError):
-            pass
-    return found
+    return [Leftover(entry.get("mode", "service"), entry["pid"],
+                     _short(entry.get("app", ""), run_folder))
+            for entry in running_services(run_folder)]
 
 
 def _short(command: str, run_folder: Path) -> str:

@@ -191,13 +191,14 @@ def registered_services() -> list[dict]:
     return entries
 
 
-def leftover_services() -> list[str]:
-    """Services started with this run folder (`services.jsonl`) whose process still runs,
-    one line each: what the test session reports as left running."""
+def running_services(run_folder: Path | None = None) -> list[dict]:
+    """The entries of `services.jsonl` in `run_folder` (default `run_dir()`) whose process still
+    runs (not an exited one waiting to be reaped): dicts with pid, port, mode, app, started."""
     import psutil
 
     try:
-        lines = (run_dir() / "services.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (Path(run_folder or run_dir()) / "services.jsonl").read_text(
+            encoding="utf-8").splitlines()
     except OSError:
         return []
     found = []
@@ -206,10 +207,17 @@ def leftover_services() -> list[str]:
             process = psutil.Process(entry["pid"])
             if (process.create_time() <= entry["started"] + 1
                     and process.status() != psutil.STATUS_ZOMBIE):
-                found.append(f"pid {entry['pid']}: {entry['mode']} {entry['app'][:80]}")
-        except psutil.Error:
+                found.append(entry)
+        except (psutil.Error, KeyError):
             pass
     return found
+
+
+def leftover_services() -> list[str]:
+    """Services started with this run folder whose process still runs, one line each: what
+    the test session reports as left running."""
+    return [f"pid {entry['pid']}: {entry['mode']} {entry['app'][:80]}"
+            for entry in running_services()]
 
 
 @atexit.register
