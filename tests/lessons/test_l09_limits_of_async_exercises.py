@@ -85,7 +85,9 @@ async def _count_old_signature(limit):
 
 wrong.add("09.1", count_primes, "plain `def`")
 wrong.add("09.2", 0.4, "would mean the two jobs ran in parallel")
-wrong.add("09.2", 2.0, "not quite")
+wrong.add("09.2", 0.5, "would mean the two jobs ran in parallel")
+wrong.add("09.2", 0.2, "not quite")
+wrong.add("09.2", 3.0, "more than twice one job after the other")
 wrong.add("09.2", "0.8", "give the time as a number")
 
 
