@@ -38,9 +38,11 @@ lab: setup
 # Every test and every notebook, in two pytest runs: first the unit tests that time nothing, on
 # every CPU (pytest-xdist; conftest.py marks them `parallel`); then the tests that time things and
 # every notebook under strict nbval, one at a time. Every phase runs, and its wall time is printed.
+# After nbval's pass, each notebook runs all its cells again in the same kernel with one core kept
+# busy (--second-run-busy, conftest.py): "Run all" twice, and a learner's busy laptop, in one run.
 PYTEST := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 PYTEST_PARALLEL := $(PYTEST) -m parallel --numprocesses=auto tests
-PYTEST_SERIAL := $(PYTEST) -m 'not parallel' tests notebooks
+PYTEST_SERIAL := $(PYTEST) -m 'not parallel' --second-run-busy tests notebooks
 TEST_PHASES = \
 	"ruff" "$(1)/ruff check ." \
 	"pytest: unit tests in parallel" "$(1)/python $(PYTEST_PARALLEL)" \
@@ -56,7 +58,7 @@ test-python: setup-test
 	@$(PYTHON) tools/phases.py "pytest: lesson tests and notebooks on $(PYTHON)" \
 		"$(BIN)/python $(PYTEST) tests/test_python_version.py tests/lessons notebooks"
 
-# Every notebook run to the end with one core kept busy (a `while True: pass` process, always
+# Every notebook run to the end in a fresh kernel with one core kept busy (a `while True: pass` process, always
 # stopped): no cell may fail; outputs are not compared (nbval-lax), since a busy machine prints
 # its own numbers, and some claims what a busy machine shows instead (course_app.timeline).
 test-busy: setup-test

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,8 @@ NOTEBOOK_BUDGET_SECONDS = {"10_performance_and_scalability.ipynb": 30, "12_capst
 
 _notebook_seconds: dict[str, float] = {}
 _second_run_seconds: dict[str, float] = {}
+_busy_share: dict[str, float] = {}
+"""The share of one core the busy loop used in each notebook's second run (--second-run-busy)."""
 _outcomes: dict[str, str] = {}
 """Each test's outcome so far ("passed", "failed", "skipped"), by node id."""
 _ran_through: set[str] = set()
@@ -126,6 +129,9 @@ def pytest_runtest_logreport(report):
         times = _second_run_seconds if report.nodeid.endswith(RunAllAgain.NAME) \
             else _notebook_seconds
         times[path] = times.get(path, 0.0) + report.duration
+        share = dict(report.user_properties).get("busy_core_share")
+        if share is not None:
+            _busy_share[path] = share
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -137,6 +143,8 @@ def pytest_terminal_summary(terminalreporter):
         verdict = "within" if total <= budget else "OVER"
         again = (f"; then {_second_run_seconds[path]:.1f} s to run all again"
                  if path in _second_run_seconds else "")
+        if path in _busy_share:
+            again += f", one core {_busy_share[path]:.0%} busy"
         terminalreporter.write_line(
             f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget{again})")
 
@@ -153,7 +161,14 @@ class RunAllAgain(pytest.Item):
     A cell whose outputs only differ from the stored ones still ran, so the kernel holds what a
     first "Run all" leaves. When nbval's pass did not run every cell through (a cell raised or
     timed out, or was left out with `-k`), or its kernel is gone, it runs the test itself
-    instead: two runs in a fresh kernel."""
+    instead: two runs in a fresh kernel.
+
+    With `--second-run-busy` (what `make test` passes), one core is kept busy by
+    tools/busy_core.py's loop while the cells run again: a learner on a busy laptop pressing
+    "Run all" a second time. Every cell must still run without raising; outputs are not compared,
+    since a busy machine prints its own numbers (and some claims print what it shows instead,
+    course_app.timeline.BUSY_MACHINE). This is the check `make test-busy` makes in a fresh kernel,
+    without a third run of every notebook."""
 
     NAME = "test_run_all_twice_in_one_kernel"
 
@@ -170,12 +185,18 @@ class RunAllAgain(pytest.Item):
         if not first_run_through or kernel is None or not kernel.is_alive():
             self.replaced.obj(**self.replaced.callspec.params)
             return
-        for cell in self.cells:
-            again = IPyNbCell.from_parent(self.parent, name=f"{cell.name} (run 2)",
-                                          cell_num=cell.cell_num, cell=cell.cell,
-                                          options=type(cell.options)(bool, cell.options))
-            again.options["check"] = False  # the second run only has to run; nbval compared
-            again.runtest()  # raises NbCellError, naming the cell, when it raises
+        busy = _start_busy_core() if self.config.getoption("second_run_busy") else None
+        started = time.perf_counter()
+        try:
+            for cell in self.cells:
+                again = IPyNbCell.from_parent(self.parent, name=f"{cell.name} (run 2)",
+                                              cell_num=cell.cell_num, cell=cell.cell,
+                                              options=type(cell.options)(bool, cell.options))
+                again.options["check"] = False  # the second run only has to run; nbval compared
+                again.runtest()  # raises NbCellError, naming the cell, when it raises
+        finally:
+            if busy is not None:
+                _stop_busy_core(busy, self, time.perf_counter() - started)
 
     def repr_failure(self, excinfo):
         from nbval.plugin import NbCellError
@@ -187,6 +208,36 @@ class RunAllAgain(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}: run all again in the same kernel"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--second-run-busy", action="store_true", dest="second_run_busy",
+        help="keep one CPU core busy (tools/busy_core.py's loop) while each notebook runs all "
+             "its cells a second time in nbval's kernel: the run-twice check and the busy-laptop "
+             "check in one pass (make test)")
+
+
+def _start_busy_core():
+    """tools/busy_core.py's busy loop: one core kept busy until `_stop_busy_core`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+    try:
+        from busy_core import start_busy_core
+    finally:
+        sys.path.pop(0)
+    return start_busy_core()
+
+
+def _stop_busy_core(busy, item: pytest.Item, wall: float) -> None:
+    """Stop the busy loop; record the share of one core it used while the cells ran (the
+    report's `busy_core_share`, in junit XML too), so a log shows the core was really busy."""
+    from busy_core import cpu_seconds
+
+    used = cpu_seconds(busy.pid)
+    busy.kill()
+    busy.wait()
+    if used is not None and wall > 0:
+        item.user_properties.append(("busy_core_share", round(used / wall, 2)))
 
 
 def _merge_second_runs(items: list[pytest.Item]) -> None:
