@@ -83,7 +83,7 @@ test-latest:
 		| tar -xf - -C $(LATEST)
 	UV_PYTHON_DOWNLOADS=never $(UV) venv --quiet --seed --python $(PYTHON) $(LATEST)/.venv
 	cd $(LATEST) && $(UV) pip install --quiet --upgrade --python .venv/bin/python \
-		-r requirements.in -r requirements-test.in
+		--override requirements-overrides.txt -r requirements.in -r requirements-test.in
 	cd $(LATEST) && .venv/bin/python .ci/newer_releases.py requirements.txt requirements-test.txt
 	cd $(LATEST) && $(PYTHON) tools/phases.py $(call TEST_PHASES,.venv/bin)
 
@@ -104,7 +104,7 @@ lessons: setup
 # an .in file asks otherwise. The test tools are compiled with requirements.txt as constraints,
 # so both files agree.
 COMPILE := pip compile --quiet --universal --python-version 3.11 --no-header \
-	--no-emit-index-url --no-emit-find-links
+	--no-emit-index-url --no-emit-find-links --override requirements-overrides.txt
 
 requirements:
 	@$(CHECK_PYTHON)

@@ -168,3 +168,18 @@ def test_importable_names_an_app_by_the_global_that_holds_it():
     assert IMPORTABLE_APP == "course_app.lessons.l00_start_here:hello_app"
     with pytest.raises(ValueError, match="cannot import it"):
         importable(make_app())
+
+
+def test_uvicorn_picks_asyncio_and_h11_even_with_fastapi_cli_installed():
+    """fastapi-cli asks for uvicorn[standard]; requirements-overrides.txt keeps uvloop and httptools
+    out, so uvicorn's "auto" choices stay the event loop and parser the lessons measure."""
+    import importlib.util
+
+    import uvicorn
+
+    assert importlib.util.find_spec("fastapi_cli") is not None, "`fastapi run` is part of lesson 02"
+    assert importlib.util.find_spec("uvloop") is None
+    assert importlib.util.find_spec("httptools") is None
+    config = uvicorn.Config(make_app())  # loop="auto", http="auto": what `fastapi run` uses
+    config.load()
+    assert config.http_protocol_class.__name__ == "H11Protocol"
