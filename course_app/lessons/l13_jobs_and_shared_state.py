@@ -28,7 +28,7 @@ class RetryWithBackoff(SmartRetryMiddleware):
     """taskiq's retry middleware; its delay needs a scheduler process, so wait here instead."""
 
     async def on_send(self, kicker, message, delay: float) -> None:
-        await asyncio.sleep(delay)  # 0.2 s, 0.4 s, ...: exponential backoff
+        await asyncio.sleep(delay)  # 0.2 s, 0.4 s, 0.6 s, ...: taskiq's delay × retry number
         await kicker.kiq(*message.args, **message.kwargs)
 
 
