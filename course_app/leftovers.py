@@ -226,7 +226,7 @@ def stop_command(only_list: bool = False) -> int:
     import psutil
 
     for entry in registered_servers():  # servers in a kernel's own threads: the kernel stops them
-        if entry.get("mode") != "thread" or not psutil.pid_exists(entry["pid"]):
+        if entry.get("mode") not in ("thread", "task") or not psutil.pid_exists(entry["pid"]):
             continue
         print(f"  still served from a running notebook kernel (pid {entry['pid']}): "
               f"{entry['app']} on port {entry['port']}; restart that kernel to stop it")

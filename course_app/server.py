@@ -13,7 +13,7 @@ lesson needs the real thing, it starts a server:
     Server("course_app.lessons.l02_async_routes:menu_app")   # a "module:app" string:
                                               # uvicorn in a child process (kill, workers, GIL)
 
-Two modes, chosen by what you pass:
+Three modes, chosen by what you pass:
 
 - **thread**: an app object (for example one defined in the notebook). uvicorn runs with its
   own event loop in a thread of the current process; its log records are captured from the
@@ -24,6 +24,9 @@ Two modes, chosen by what you pass:
   The child imports the app afresh: it does **not** see what the notebook changed in this
   process (a patched function, `app.dependency_overrides`, a module variable set in a cell).
   Pass settings through `env` instead.
+- **task**: an app object with `same_loop=True`. uvicorn runs as a task on the calling event loop
+  (`course_app.server_task`), so the app's code runs in the kernel's main thread, where the
+  exercise checks' blocking guard can interrupt it; server and clients then share one loop.
 
 Every server stops when the `async with` block ends, also when the body raises. The stop is
 graceful: uvicorn stops accepting connections and waits for running requests and background
@@ -34,9 +37,10 @@ Every server is registered while it runs (`course_app.server_registry`), so the 
 can tell the course's servers from anything else and find any left running.
 
 The jobs are split: `course_app.ports` (free ports, listening ports), `course_app.server_thread`
-(thread mode), `course_app.server_child` (process mode; `course_app.server_process` is the
-child), `course_app.server_registry` (the record of running servers). This module chooses the
-mode and keeps what both share: the log, the start and stop, `open_server` across cells.
+(thread mode), `course_app.server_task` (task mode), `course_app.server_child` (process mode;
+`course_app.server_process` is the child), `course_app.server_registry` (the record of running
+servers). This module chooses the mode and keeps what all share: the log, the start and stop,
+`open_server` across cells.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from course_app.paths import RUN_DIR_VARIABLE, run_dir
 from course_app.ports import HOST, free_port, port_is_listening
 from course_app.server_child import ChildRunner
 from course_app.server_registry import record_start, record_stop
+from course_app.server_task import TaskRunner
 from course_app.server_thread import ThreadRunner
 
 __all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "HOST", "LOG_PREFIX", "STARTUP_SECONDS", "Server",
@@ -89,7 +94,7 @@ class Server:
     """Async context manager: run `app` on uvicorn on 127.0.0.1 and yield its base URL.
 
     Args:
-        app: an ASGI app object (thread mode) or an importable `"module:attribute"` string
+        app: an ASGI app object (thread or task mode) or an importable `"module:attribute"` string
             (process mode; `importable(app)` gives it for an app a course module holds).
         workers: uvicorn worker processes; more than 1 only in process mode.
         graceful_shutdown_timeout: seconds a graceful stop may wait for running requests and
@@ -99,16 +104,18 @@ class Server:
         access_log: whether uvicorn logs one line per request.
         env: extra environment variables for the server process (process mode only), for
             example the settings an importable app reads at start-up.
+        same_loop: run uvicorn as a task on the calling event loop instead of in a thread
+            (task mode; an app object only), so the app's blocking code runs in this thread.
 
     Attributes:
         url: `"http://127.0.0.1:PORT"` while running.
         port: the port, chosen free at start.
-        pid: the server's process id (this process in thread mode).
-        mode: "thread" or "process".
+        pid: the server's process id (this process in thread and task mode).
+        mode: "thread", "task" or "process".
 
     Raises:
         ValueError: `workers > 1` or `env` with an app object (both need a separate process,
-            and so an importable app).
+            and so an importable app), or `same_loop` with a `"module:app"` string.
         RuntimeError: on entering, when the server exits or does not accept connections within
             `startup_timeout` (the message ends with the last lines of its log).
     """
@@ -122,7 +129,10 @@ class Server:
         startup_timeout: float = STARTUP_SECONDS,
         access_log: bool = True,
         env: dict[str, str] | None = None,
+        same_loop: bool = False,
     ) -> None:
+        if isinstance(app, str) and same_loop:
+            raise ValueError("same_loop runs an app object in this process: pass the app")
         if isinstance(app, str):
             self._runner = ChildRunner(
                 app, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
@@ -132,7 +142,8 @@ class Server:
         elif env:
             raise ValueError("env needs a server process, so an importable app: pass 'module:app'")
         else:
-            self._runner = ThreadRunner(
+            runner = TaskRunner if same_loop else ThreadRunner
+            self._runner = runner(
                 app, graceful_shutdown_timeout=graceful_shutdown_timeout,
                 startup_timeout=startup_timeout, access_log=access_log)
         self.app = app
@@ -226,7 +237,7 @@ class Server:
         finished, nothing shuts down. Shows what a crash loses.
 
         Raises:
-            RuntimeError: in thread mode, where there is no separate process to kill.
+            RuntimeError: in thread or task mode, where there is no separate process to kill.
         """
         if self.mode != "process":
             raise RuntimeError("only a process-mode server ('module:app') can be killed")

@@ -7,7 +7,7 @@ Every `course_app.server.Server` writes a small JSON file in the run folder whil
 listens, or a child-process server from the history still runs. A server of another kind
 (a database, a cache) that the course starts records itself here too, with its own `mode`.
 
-An entry: `{"pid": int, "port": int, "mode": "thread" | "process" | ..., "app": str,
+An entry: `{"pid": int, "port": int, "mode": "thread" | "task" | "process" | ..., "app": str,
 "started": time.time()}`.
 """
 

@@ -36,10 +36,11 @@ class _LogDispatcher(logging.Handler):
             buffer.append(formatter.format(record))
 
 
-_dispatcher = _LogDispatcher()
+LOG_DISPATCHER = _LogDispatcher()
+"""Where every `uvicorn` log record goes: the buffer of the server whose thread emitted it."""
 
 
-def _capture_uvicorn_logs() -> None:
+def capture_uvicorn_logs() -> None:
     """Route the `uvicorn` loggers to the course's buffers only, never to the notebook.
 
     Done at every start, because any `uvicorn.Config(...)` made with uvicorn's default
@@ -51,7 +52,7 @@ def _capture_uvicorn_logs() -> None:
         child.setLevel(logging.NOTSET)
         child.propagate = True  # up to "uvicorn", whose only handler is the dispatcher
     logger = logging.getLogger("uvicorn")
-    logger.handlers[:] = [_dispatcher]
+    logger.handlers[:] = [LOG_DISPATCHER]
     logger.setLevel(logging.INFO)
     logger.propagate = False  # otherwise errors would print into whatever cell runs next
 
@@ -84,7 +85,7 @@ class ThreadRunner:
 
     async def start(self) -> bool:
         """Start and wait until it accepts connections; False when it did not (see `log`)."""
-        _capture_uvicorn_logs()
+        capture_uvicorn_logs()
         self.pid = os.getpid()
         for attempt in range(3):  # a free port can be taken between choosing and binding it
             self.port = free_port()
@@ -95,7 +96,7 @@ class ThreadRunner:
             )
             self._uvicorn = uvicorn.Server(config)
             name = f"course-server-{self.port}"
-            _dispatcher.buffers[name] = self._lines
+            LOG_DISPATCHER.buffers[name] = self._lines
             self._thread = threading.Thread(target=self._run, name=name, daemon=True)
             self._thread.start()
             deadline = time.monotonic() + self.startup_timeout
@@ -133,7 +134,7 @@ class ThreadRunner:
             if self._thread.is_alive() and self._uvicorn is not None:
                 self._uvicorn.force_exit = True
                 await asyncio.to_thread(self._thread.join, 5)
-        _dispatcher.buffers.pop(f"course-server-{self.port}", None)
+        LOG_DISPATCHER.buffers.pop(f"course-server-{self.port}", None)
 
     def kill(self) -> None:
         raise RuntimeError("only a process-mode server ('module:app') can be killed")

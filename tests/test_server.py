@@ -1,11 +1,14 @@
 import asyncio
 import os
+import threading
+import time
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from course_app.blocking_guard import interrupt_if_blocked
 from course_app.fake_upstream import UPSTREAM_APP
 from course_app.lessons.l00_start_here import hello_app
 from course_app.server import Server, importable, port_is_listening
@@ -50,6 +53,55 @@ async def test_thread_mode_serves_registers_captures_its_log_and_stops(capfd):
     assert server.log_lines("Application shutdown complete.")
     printed = capfd.readouterr()
     assert "GET /hello" not in printed.out + printed.err  # captured, never printed
+
+
+async def test_task_mode_serves_on_this_loop_captures_its_log_and_stops(capfd):
+    app = make_app()
+    ran_in = []
+
+    @app.get("/where")
+    async def where() -> dict:
+        ran_in.append(threading.current_thread() is threading.main_thread())
+        return {}
+
+    server = Server(app, same_loop=True)
+    async with server as base_url:
+        assert server.mode == "task" and server.pid == os.getpid()
+        assert [entry["port"] for entry in registered_servers()] == [server.port]
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            assert (await client.get("/hello")).json() == {"message": "hi"}
+            assert (await client.get("/crash")).status_code == 500
+            await client.get("/where")
+        with pytest.raises(RuntimeError, match="already runs in this thread"):
+            async with Server(app, same_loop=True):
+                pass
+    assert ran_in == [True], "the path operation ran in this (the main) thread"
+    assert not port_is_listening(server.port) and registered_servers() == []
+    assert server.log_lines('"GET /hello HTTP/1.1" 200')
+    assert server.log_lines("ValueError: the app crashed")
+    assert server.log_lines("Application shutdown complete.")
+    printed = capfd.readouterr()
+    assert "GET /hello" not in printed.out + printed.err
+
+
+async def test_task_mode_lets_the_blocking_guard_interrupt_a_path_operation():
+    app = FastAPI()
+
+    @app.get("/stuck")
+    async def stuck() -> dict:
+        time.sleep(60)  # the loop's thread: only a timer signal can stop this
+        return {}
+
+    started = time.monotonic()
+    async with interrupt_if_blocked(0.5) as guard, Server(app, same_loop=True) as base_url, \
+            httpx.AsyncClient(base_url=base_url) as client:
+        assert (await client.get("/stuck")).status_code == 500
+    assert guard.blocked_for is not None and time.monotonic() - started < 10
+
+
+def test_same_loop_needs_an_app_object():
+    with pytest.raises(ValueError, match="same_loop"):
+        Server(IMPORTABLE_APP, same_loop=True)
 
 
 async def test_process_mode_serves_from_a_child_process_and_stops():

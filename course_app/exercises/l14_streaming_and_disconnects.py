@@ -1,4 +1,5 @@
-"""Lesson 14's exercises, each checked on a real uvicorn server (a thread of this process):
+"""Lesson 14's exercises, each checked on a real uvicorn server (on this kernel's own event loop,
+so the check can interrupt an answer that blocks it):
 a stream that gives back what it holds when the client leaves, and a WebSocket room whose
 broadcast survives one slow client and still hands it the latest snapshot."""
 
@@ -80,7 +81,7 @@ async def check_ticker(ticker) -> str:
             yield "ready\n"
         return StreamingResponse(one(), media_type="text/plain")
 
-    server = Server(app, graceful_shutdown_timeout=1.0)
+    server = Server(app, graceful_shutdown_timeout=1.0, same_loop=True)
     got, held_while_streaming, broke = 0, False, None
     try:
         async with server as url, httpx.AsyncClient(base_url=url, timeout=5) as client:
@@ -102,8 +103,8 @@ async def check_ticker(ticker) -> str:
             lines = await _read_all(client)
     except (httpx.HTTPError, TimeoutError) as error:
         broke = error
-    # The clients run in this process and share its GIL with the server's thread, so a busy
-    # machine makes the loop late now and then; a blocking tick (0.1 s) makes it late each time.
+    # The clients share the server's event loop, so a busy machine makes the loop late now and
+    # then; a blocking tick (0.1 s) makes it late each time.
     frozen = sum(sample for sample in lag.samples if sample > BLOCKED_TICK_SECONDS)
     if frozen > BLOCKED_TOTAL_SECONDS:
         raise Hint(f"the event loop was frozen for {frozen:.2f} s in all: something that blocks "
@@ -182,7 +183,7 @@ async def check_broadcast(broadcast) -> str:
             room.pop(websocket, None)
             sender.cancel()
 
-    server = Server(app, graceful_shutdown_timeout=1.0, access_log=False)
+    server = Server(app, graceful_shutdown_timeout=1.0, access_log=False, same_loop=True)
     try:
         async with server as url:
             lag.reset()
@@ -191,8 +192,8 @@ async def check_broadcast(broadcast) -> str:
         _server_error(server)
         raise Hint(f"a client lost its connection to the room ({type(error).__name__}): make "
                    "sure `broadcast` returns normally for every snapshot.") from None
-    # The clients run in this process and share its GIL with the server's thread: only a
-    # stall far above that noise counts as blocking.
+    # The clients share the server's event loop: only a stall far above that noise counts as
+    # blocking.
     hint_if_blocked(lag.max_lag, "your broadcast (on the server's event loop)", limit=0.25)
     _server_error(server)
     if result.fast_received < result.published:

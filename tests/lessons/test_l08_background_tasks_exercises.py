@@ -2,12 +2,14 @@
 solutions pass, and each wrong answer below gets the hint written beside it."""
 
 import asyncio
+import time
 
 import pytest
 from fastapi.concurrency import run_in_threadpool
 from wrong_answers import (
     WrongAnswers,
     assert_hint,
+    assert_interrupted,
     assert_passes,
     lesson_exercise_ids,
     reference_answer,
@@ -86,6 +88,20 @@ async def _notify_records_first(email):
 
     await record_delivery(email)
     await run_in_threadpool(deliver, email)
+
+
+async def _notify_sleeps_for_ever(email):
+    time.sleep(600)  # the loop's thread: no other task, request or check can run
+
+
+async def _notify_spins(email):
+    while True:  # a busy loop that never gives the event loop a turn
+        pass
+
+
+@pytest.mark.parametrize("answer", [_notify_sleeps_for_ever, _notify_spins])
+async def test_08_2_interrupts_a_task_that_blocks_for_ever(answer):
+    await assert_interrupted("08.2", answer)
 
 
 async def test_08_2_accepts_an_async_task_that_uses_asyncio_to_thread():

@@ -5,7 +5,7 @@ import asyncio
 import time
 
 import pytest
-from wrong_answers import WrongAnswers, lesson_exercise_ids
+from wrong_answers import WrongAnswers, assert_interrupted, lesson_exercise_ids
 
 from course_app.check import evaluate
 
@@ -178,6 +178,27 @@ def _broadcast_unwritten(queues, snapshot):
 
 
 wrong.add("14.1", "ticker", "expected a function")
+
+
+async def _ticker_sleeps_for_ever(seats):
+    seats.append("seat")
+    time.sleep(600)  # the server's event loop, and so the check's, stops here
+    yield "tick 0\n"
+
+
+def _broadcast_spins_until_there_is_room(queues, snapshot):
+    for queue in queues:
+        while queue.full():  # nothing empties the queue while this spins: the loop is stuck
+            pass
+        queue.put_nowait(snapshot)
+
+
+@pytest.mark.parametrize(("exercise_id", "answer"), [
+    ("14.1", _ticker_sleeps_for_ever),
+    ("14.2", _broadcast_spins_until_there_is_room),
+])
+async def test_an_answer_that_blocks_for_ever_is_interrupted(exercise_id, answer, progress_file):
+    await assert_interrupted(exercise_id, answer)
 
 
 def test_each_exercise_of_the_lesson_has_at_least_three_wrong_answers():

@@ -80,3 +80,23 @@ async def assert_hint(exercise_id: str, answer: Any, hint: str) -> None:
     passed, message = await evaluate(exercise_id, answer)
     assert not passed, f"{exercise_id} passed a wrong answer: {message}"
     assert hint in message, message
+
+
+async def assert_interrupted(exercise_id: str, answer: Any) -> None:
+    """An answer that blocks for far longer than the check's interrupt limit (the event loop's
+    thread, with `time.sleep` or a busy loop) gets the frozen-loop hint soon after that limit,
+    and leaves no server thread behind that could still be running it."""
+    import threading
+    import time
+
+    from course_app.check import INTERRUPT_SECONDS
+
+    started = time.monotonic()
+    passed, message = await evaluate(exercise_id, answer)
+    took = time.monotonic() - started
+    assert not passed, f"{exercise_id} passed a blocking answer: {message}"
+    assert f"the event loop was frozen for more than {INTERRUPT_SECONDS:g} s" in message, message
+    assert took < 2 * INTERRUPT_SECONDS + 3, f"the hint came {took:.1f} s after the check began"
+    servers = [thread.name for thread in threading.enumerate()
+               if thread.name.startswith("course-server")]
+    assert not servers, f"server threads still alive after the check: {servers}"
