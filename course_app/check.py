@@ -103,10 +103,11 @@ def progress_table() -> str:
     """
     passed = progress.load()
     items = exercises()
-    rows = [f"{'exercise':<9} {'':<55} state"]
+    width = max((len(item.title) for item in items.values()), default=0)
+    rows = [f"{'exercise':<9} {'':<{width}} state"]
     for exercise_id, item in items.items():
         state = f"passed {passed[exercise_id][:10]}" if exercise_id in passed else "not yet"
-        rows.append(f"{exercise_id:<9} {item.title:<55} {state}")
+        rows.append(f"{exercise_id:<9} {item.title:<{width}} {state}")
     done = sum(exercise_id in passed for exercise_id in items)
     rows.append(f"{done} of {len(items)} exercises passed")
     return "\n".join(rows)
@@ -163,8 +164,9 @@ async def evaluate(exercise_id: str, answer: Any) -> tuple[bool, str]:
     if isinstance(caught.error, Hint):
         return False, str(caught.error)
     if isinstance(caught.error, TimeoutError):
-        return False, ("your answer did not finish in time, and the check gave up waiting: is "
-                       "something waiting for ever?")
+        return False, (f"your answer did not finish within the check's {item.time_limit:g} s, "
+                       "and the check gave up waiting: is something waiting for ever (an "
+                       "`await` on an event, a lock or a queue that nothing sets or fills)?")
     if isinstance(caught.error, NotImplementedError):
         return False, "your answer raises NotImplementedError: it looks unfinished."
     if caught.error is not None:

@@ -174,6 +174,9 @@ class AppClient:
         shutdown_timeout: seconds the lifespan may take to shut down (`LIFESPAN_SECONDS`).
         stream_limit: seconds a response may keep streaming before `InProcessLimitation`
             (`STREAM_SECONDS`, 10); `None` waits for ever.
+        log_errors: print the `log | ERROR: ...` line for an unhandled exception (with
+            `raise_app_exceptions=False`); an exercise check that crashes an app on purpose
+            passes False, so the learner sees only the check's verdict.
 
     Entering yields the client; the lifespan has started by then. Leaving closes the client and
     runs the lifespan's shutdown, also when the body raised.
@@ -198,8 +201,10 @@ class AppClient:
         startup_timeout: float | None = LIFESPAN_SECONDS,
         shutdown_timeout: float | None = LIFESPAN_SECONDS,
         stream_limit: float | None = STREAM_SECONDS,
+        log_errors: bool = True,
     ) -> None:
         self.app = app
+        self.log_errors = log_errors
         self.raise_app_exceptions = raise_app_exceptions
         self.base_url = base_url
         self.startup_timeout = startup_timeout
@@ -210,7 +215,8 @@ class AppClient:
         self.client: httpx.AsyncClient | None = None
 
     async def _hold(self, ready: asyncio.Future) -> None:
-        app = _as_a_server_would(self.app, report=not self.raise_app_exceptions,
+        app = _as_a_server_would(self.app,
+                                 report=self.log_errors and not self.raise_app_exceptions,
                                  stream_limit=self.stream_limit)
         try:
             async with LifespanManager(

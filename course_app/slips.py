@@ -123,6 +123,11 @@ KNOWN_ERRORS = {
         "a process-pool worker stopped. A function sent to a process pool must be importable "
         "by name (defined in a module such as `course_app`, not in a notebook cell)."
     ),
+    "Can't pickle local object": (
+        "a process pool sends the function to another interpreter by name, so it must be "
+        "importable: use one defined in a module (such as `course_app.lessons.l09_primes`), "
+        "not in a notebook cell or inside another function (lesson 09, 9.3)."
+    ),
 }
 """Errors whose usual cause is clearer than the error itself, with the hint to give instead."""
 

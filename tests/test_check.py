@@ -116,7 +116,7 @@ class TestSlipsAnsweredByTheCore:
             await asyncio.Event().wait()
 
         passed, hint = await evaluate("T.1", hangs)
-        assert not passed and "did not finish in time" in hint
+        assert not passed and "did not finish within the check's 0.3 s" in hint
 
     async def test_a_forgotten_await_inside_the_answer(self):
         async def forgets(x):
@@ -194,3 +194,18 @@ def test_the_progress_table_lists_every_exercise(progress_file):
     rows = progress_table().splitlines()
     assert rows[1].startswith("00.1") and "passed" in rows[1]
     assert rows[-1] == f"1 of {len(exercises())} exercises passed"
+
+
+async def test_a_function_a_process_pool_cannot_send_gets_a_hint_about_importable_functions():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from course_app.slips import known_error_hint
+
+    def made_in_a_cell(n):  # local: pickle cannot name it for another interpreter
+        return n
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        with pytest.raises(Exception) as caught:
+            await asyncio.get_running_loop().run_in_executor(pool, made_in_a_cell, 1)
+    hint = known_error_hint(caught.value) or ""
+    assert "importable" in hint and "9.3" in hint, (caught.value, hint)

@@ -112,6 +112,12 @@ async def test_an_unhandled_exception_is_a_500_and_a_log_line_on_both(capsys):
             in capsys.readouterr().out)
 
 
+async def test_log_errors_false_keeps_the_500_and_prints_nothing(capsys):
+    async with AppClient(failing_app(), log_errors=False) as client:
+        assert (await client.get("/crash")).status_code == 500
+    assert "Exception in ASGI application" not in capsys.readouterr().out
+
+
 async def test_a_background_task_that_fails_after_a_200_is_logged_on_both(capsys):
     async with both(failing_app()) as clients:
         for name in ("in-process", "uvicorn"):
