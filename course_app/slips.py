@@ -63,8 +63,8 @@ def precheck(item: Exercise, answer: Any) -> str | None:
                     "function, so that it can `await`.")
     if item.expects in ("function", "async function") and inspect.isfunction(answer) \
             and not hasattr(answer, "__wrapped__") and _is_unwritten(answer):
-        return (f"nothing to check yet: `{_name_of(answer)}` has no body (only `...` or `pass`); write "
-                "it, then run the cell again.")
+        return (f"nothing to check yet: `{_name_of(answer)}` has no body (only `...` or "
+                "`pass`); write it, then run the cell again.")
     if item.expects == "function" and not callable(answer):
         return f"expected a function, got {type(answer).__name__} {answer!r}."
     if item.expects == "value" and (inspect.isfunction(answer) or inspect.ismethod(answer)):
