@@ -22,7 +22,7 @@ import threading
 import uvicorn
 
 from course_app.ports import HOST
-from course_app.server_thread import LOG_DISPATCHER, capture_uvicorn_logs
+from course_app.server_thread import LOG_DISPATCHER, InProcessRunner, capture_uvicorn_logs
 
 
 class _Uvicorn(uvicorn.Server):
@@ -34,33 +34,16 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
-class TaskRunner:
+class TaskRunner(InProcessRunner):
     """Runs one app object on uvicorn as a task of the running loop; `Server` drives it."""
 
     mode = "task"
 
-    def __init__(self, app, *, graceful_shutdown_timeout: float | None, startup_timeout: float,
-                 access_log: bool) -> None:
-        self.app = app
-        self.graceful_shutdown_timeout = graceful_shutdown_timeout
-        self.startup_timeout = startup_timeout
-        self.access_log = access_log
-        self.port: int | None = None
-        self.pid: int | None = None
-        self._lines: list[str] = []
-        self._uvicorn: _Uvicorn | None = None
+    def __init__(self, app, **options) -> None:
+        super().__init__(app, **options)
         self._task: asyncio.Task | None = None
         self._buffer_name = threading.current_thread().name
         self._capturing = False  # whether this runner's buffer receives the thread's records
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self._lines) + ("\n" if self._lines else "")
-
-    @property
-    def returncode(self) -> None:
-        """Always None: there is no separate process."""
-        return None
 
     async def start(self) -> bool:
         """Start and wait until it accepts connections; False when it did not (see `log`).
@@ -130,12 +113,3 @@ class TaskRunner:
         if self._capturing:
             LOG_DISPATCHER.buffers.pop(self._buffer_name, None)
             self._capturing = False
-
-    def kill(self) -> None:
-        raise RuntimeError("only a process-mode server ('module:app') can be killed")
-
-    def stop_at_exit(self) -> None:
-        """Nothing to do: the task ends with its event loop."""
-
-    def keep_log(self) -> None:
-        """Nothing to do: the log is in memory already."""

@@ -57,10 +57,8 @@ def capture_uvicorn_logs() -> None:
     logger.propagate = False  # otherwise errors would print into whatever cell runs next
 
 
-class ThreadRunner:
-    """Runs one app object on uvicorn in a thread; `course_app.server.Server` drives it."""
-
-    mode = "thread"
+class InProcessRunner:
+    """What thread mode and task mode share: uvicorn in this process, its log in memory."""
 
     def __init__(self, app, *, graceful_shutdown_timeout: float | None, startup_timeout: float,
                  access_log: bool) -> None:
@@ -71,7 +69,6 @@ class ThreadRunner:
         self.port: int | None = None
         self.pid: int | None = None
         self._lines: list[str] = []
-        self._thread: threading.Thread | None = None
         self._uvicorn: uvicorn.Server | None = None
 
     @property
@@ -82,6 +79,25 @@ class ThreadRunner:
     def returncode(self) -> None:
         """Always None: there is no separate process."""
         return None
+
+    def kill(self) -> None:
+        raise RuntimeError("only a process-mode server ('module:app') can be killed")
+
+    def stop_at_exit(self) -> None:
+        """Nothing to do: the server ends with this process."""
+
+    def keep_log(self) -> None:
+        """Nothing to do: the log is in memory already."""
+
+
+class ThreadRunner(InProcessRunner):
+    """Runs one app object on uvicorn in a thread; `course_app.server.Server` drives it."""
+
+    mode = "thread"
+
+    def __init__(self, app, **options) -> None:
+        super().__init__(app, **options)
+        self._thread: threading.Thread | None = None
 
     async def start(self) -> bool:
         """Start and wait until it accepts connections; False when it did not (see `log`)."""
@@ -135,12 +151,3 @@ class ThreadRunner:
                 self._uvicorn.force_exit = True
                 await asyncio.to_thread(self._thread.join, 5)
         LOG_DISPATCHER.buffers.pop(f"course-server-{self.port}", None)
-
-    def kill(self) -> None:
-        raise RuntimeError("only a process-mode server ('module:app') can be killed")
-
-    def stop_at_exit(self) -> None:
-        """Nothing to do: the thread is a daemon and ends with the interpreter."""
-
-    def keep_log(self) -> None:
-        """Nothing to do: the log is in memory already."""
