@@ -13,20 +13,17 @@ Two ways to use it:
     response = await client.get("/hello")         # ... later cells use it
     await close_client()                          # optional: opening again closes the old one
 
-**Where it behaves like uvicorn** (tests/test_client_against_uvicorn.py checks each one against
-a real server):
+**Where it behaves like uvicorn** (tests/test_client_against_uvicorn.py checks each one):
 
 - Each request gets a shallow copy of the lifespan's state in `request.state`, as uvicorn gives
   it: setting `request.state.user` in one request is not seen by the next; mutating an object
   the lifespan yielded (a dict, a client) is seen by all.
-- An unhandled exception becomes a `500 Internal Server Error` response (a real client never
-  sees a Python exception), and, as uvicorn logs it, one line is printed under the cell:
-  `log | ERROR: Exception in ASGI application: ValueError: boom (raised in crash)`. The same
-  for a background task that fails after the response, and a stream that fails half-way.
-  `raise_app_exceptions=True` re-raises the exception in the caller instead (httpx's default).
+- An unhandled exception becomes a `500 Internal Server Error` response, and one line is printed
+  under the cell, as uvicorn logs it (`log | ERROR: Exception in ASGI application: ValueError:
+  boom (raised in crash)`), also for a failing background task or stream;
+  `raise_app_exceptions=True` re-raises it in the caller instead (httpx's default).
 
 **Where it cannot** (use `course_app.server.Server` / `open_server` for these):
-
 - It returns only when the app has finished: after the **background tasks** and after the
   **clean-up of dependencies with `yield`** (a 0.3 s teardown makes the response take 0.3 s
   here, about 1 ms on uvicorn).
@@ -34,7 +31,7 @@ a real server):
   streaming after `stream_limit` seconds (an endless event stream, say) is stopped and raises
   `InProcessLimitation`, instead of hanging the cell.
 - **No WebSockets**: a request to a WebSocket route raises `InProcessLimitation` (not a 404).
-- **No sockets**: no connection pool, no keep-alive, no network timeouts, no disconnects
+- **No sockets**: no connection pool, keep-alive, network timeouts or disconnects
   (`request.is_disconnected()` is never true here).
 """
 
@@ -174,9 +171,8 @@ class AppClient:
         shutdown_timeout: seconds the lifespan may take to shut down (`LIFESPAN_SECONDS`).
         stream_limit: seconds a response may keep streaming before `InProcessLimitation`
             (`STREAM_SECONDS`, 10); `None` waits for ever.
-        log_errors: print the `log | ERROR: ...` line for an unhandled exception (with
-            `raise_app_exceptions=False`); an exercise check that crashes an app on purpose
-            passes False, so the learner sees only the check's verdict.
+        log_errors: print the `log | ERROR: ...` line of an unhandled exception; a check that
+            crashes an app on purpose passes False, so the learner sees only its verdict.
 
     Entering yields the client; the lifespan has started by then. Leaving closes the client and
     runs the lifespan's shutdown, also when the body raised.
@@ -259,12 +255,8 @@ class AppClient:
             raise
         return self.client
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc: BaseException | None = None,
-        tb: TracebackType | None = None,
-    ) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None = None,
+                        exc: BaseException | None = None, tb: TracebackType | None = None) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
