@@ -379,10 +379,22 @@ def pytest_sessionfinish(session):
               for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
               for entry in offline_guard.attempts(os.environ["COURSE_OFFLINE_RECORD"])]
-    if leaks:
-        _leaks.extend(leaks)  # printed last, after the durations (LeakReport below)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: its controller reports and fails
+        workeroutput["course_leaks"] = leaks
+    _leaks.extend(leaks)  # printed last, after the durations (LeakReport below)
+    if _leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     shutil.rmtree(_scratch, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist's controller, as each worker ends: keep what its `pytest_sessionfinish`
+    found (every worker has a run folder of its own), for the controller's own, which runs last
+    and fails the session."""
+    _leaks.extend(f"{line} (worker {node.gateway.id})"
+                  for line in getattr(node, "workeroutput", {}).get("course_leaks", []))
 
 
 _leaks: list[str] = []

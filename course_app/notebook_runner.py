@@ -39,6 +39,20 @@ def _client(notebook: nbformat.NotebookNode, folder: Path) -> NotebookClient:
     )
 
 
+QUICK_EXIT = "import sys; sys.stdout.flush_timeout = sys.stderr.flush_timeout = 0.2"
+"""Run in the kernel after its last cell, so that it stops in about 0.2-0.5 s rather than 3.3 s.
+When asked to shut down, ipykernel 7.4's control thread sometimes flushes its output to the
+IOPub thread that the main thread has just stopped (a race: ipython/ipykernel#1518 fixes a
+neighbour of it), and waits `flush_timeout` (10 s) for an answer that never comes, until
+jupyter_client sends SIGTERM after 2.5 s. Measured: about one kernel stop in six took 3.3 s;
+with this, the slowest of 30 took 0.5 s. The kernel's exit handlers still run."""
+
+
+def _quick_exit(client: NotebookClient) -> None:
+    """Shorten the kernel's output flush timeout (`QUICK_EXIT`): every output is in by now."""
+    client.wait_for_reply(client.kc.execute(QUICK_EXIT, silent=True, store_history=False))
+
+
 def numbered_sections(notebook: nbformat.NotebookNode) -> list[tuple[str, list[int]]]:
     """Each numbered section of a lesson notebook, in order: (its number, such as "4.2", and the
     indices of its cells, from its `## 4.2 ...` heading up to the next `## ` heading). Cells before
@@ -169,6 +183,7 @@ def execute(path: Path, times: int = 1, cells: list[int] | None = None,
                     client.execution_count = 0
                     for index in range(len(notebook.cells)) if cells is None else cells:
                         client.execute_cell(notebook.cells[index], index)
+                _quick_exit(client)
         finally:
             if previous is None:
                 os.environ.pop(PROGRESS_ENV_VAR, None)

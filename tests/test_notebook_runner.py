@@ -44,3 +44,20 @@ def test_an_edit_that_does_not_match_exactly_once_is_refused(tmp_path):
         apply_edits(notebook, {"limit = 5": "limit = 6"})
     with pytest.raises(ValueError, match="occurs 3 times"):
         apply_edits(notebook, {"print(": "print(1, "})
+
+
+def test_the_kernel_runs_its_exit_handlers_every_time_it_is_stopped(tmp_path):
+    """What stops a lesson's servers when the runner is done with a kernel: its exit handlers,
+    which the runner's quicker stop (notebook_runner.QUICK_EXIT) must leave in place, even in the
+    one stop in six where ipykernel 7.4 is slow to exit."""
+    from course_app.notebook_runner import execute
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    path = tmp_path / "exits.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(
+        "import atexit, os, pathlib\n"
+        f"atexit.register(pathlib.Path({str(marks)!r}, str(os.getpid())).touch)")]), path)
+    for _ in range(8):
+        execute(path)
+    assert len(list(marks.iterdir())) == 8
