@@ -35,18 +35,21 @@ setup-test:
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 
-# Every test and every notebook, in two pytest runs: first the unit tests that time nothing, on
-# every CPU (pytest-xdist; conftest.py marks them `parallel`); then the tests that time things and
-# every notebook under strict nbval, one at a time. Every phase runs, and its wall time is printed.
-# After nbval's pass, each notebook runs all its cells again in the same kernel with one core kept
-# busy (--second-run-busy, conftest.py): "Run all" twice, and a learner's busy laptop, in one run.
+# Every test and every notebook, in three pytest runs: first the unit tests that time nothing, on
+# every CPU (pytest-xdist; conftest.py marks them `parallel`); then the tests that time things
+# and every notebook under strict nbval, two at a time (they mostly wait; every claim holds with
+# one core busy), each notebook followed by all its cells again in the same kernel ("Run all"
+# twice); last, alone, the notebooks whose claims need a free core (conftest.py's ALONE).
+# Every phase runs, and its wall time is printed. `make test-busy` adds the busy laptop.
 PYTEST := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 PYTEST_PARALLEL := $(PYTEST) -m parallel --numprocesses=auto tests
-PYTEST_SERIAL := $(PYTEST) -m 'not parallel' --second-run-busy tests notebooks
+PYTEST_TWO := $(PYTEST) -m 'not parallel and not alone' --numprocesses=2 --dist loadfile
+PYTEST_ALONE := $(PYTEST) -m 'alone'
 TEST_PHASES = \
 	"ruff" "$(1)/ruff check ." \
 	"pytest: unit tests in parallel" "$(1)/python $(PYTEST_PARALLEL)" \
-	"pytest: timing tests and notebooks, one at a time" "$(1)/python $(PYTEST_SERIAL)"
+	"pytest: timing tests and notebooks, two at a time" "$(1)/python $(PYTEST_TWO) tests notebooks" \
+	"pytest: notebooks that need a free core, alone" "$(1)/python $(PYTEST_ALONE) tests notebooks"
 
 test: setup-test
 	@$(PYTHON) tools/phases.py $(call TEST_PHASES,$(BIN))
@@ -54,9 +57,13 @@ test: setup-test
 # On another Python, what differs between versions: every notebook under strict nbval and the
 # lesson tests, after a test that prints which Python the notebook kernels run. For example
 # `make test-python PYTHON=$$(pyenv prefix 3.12.1)/bin/python3.12 VENV=.venv-3.12`.
+PYTHON_TESTS := tests/test_python_version.py tests/lessons notebooks
 test-python: setup-test
-	@$(PYTHON) tools/phases.py "pytest: lesson tests and notebooks on $(PYTHON)" \
-		"$(BIN)/python $(PYTEST) tests/test_python_version.py tests/lessons notebooks"
+	@$(PYTHON) tools/phases.py \
+		"pytest: lesson tests and notebooks on $(PYTHON), two at a time" \
+		"$(BIN)/python $(PYTEST_TWO) $(PYTHON_TESTS)" \
+		"pytest: notebooks that need a free core, alone" \
+		"$(BIN)/python $(PYTEST_ALONE) $(PYTHON_TESTS)"
 
 # Every notebook run to the end in a fresh kernel with one core kept busy (a `while True: pass` process, always
 # stopped): no cell may fail; outputs are not compared (nbval-lax), since a busy machine prints

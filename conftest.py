@@ -15,7 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -102,8 +101,6 @@ NOTEBOOK_BUDGET_SECONDS = {"10_performance_and_scalability.ipynb": 30, "12_capst
 
 _notebook_seconds: dict[str, float] = {}
 _second_run_seconds: dict[str, float] = {}
-_busy_share: dict[str, float] = {}
-"""The share of one core the busy loop used in each notebook's second run (--second-run-busy)."""
 _outcomes: dict[str, str] = {}
 """Each test's outcome so far ("passed", "failed", "skipped"), by node id."""
 _ran_through: set[str] = set()
@@ -129,9 +126,6 @@ def pytest_runtest_logreport(report):
         times = _second_run_seconds if report.nodeid.endswith(RunAllAgain.NAME) \
             else _notebook_seconds
         times[path] = times.get(path, 0.0) + report.duration
-        share = dict(report.user_properties).get("busy_core_share")
-        if share is not None:
-            _busy_share[path] = share
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -143,8 +137,6 @@ def pytest_terminal_summary(terminalreporter):
         verdict = "within" if total <= budget else "OVER"
         again = (f"; then {_second_run_seconds[path]:.1f} s to run all again"
                  if path in _second_run_seconds else "")
-        if path in _busy_share:
-            again += f", one core {_busy_share[path]:.0%} busy"
         terminalreporter.write_line(
             f"{total:6.1f} s  {path}  ({verdict} its {budget} s budget{again})")
 
@@ -163,12 +155,8 @@ class RunAllAgain(pytest.Item):
     timed out, or was left out with `-k`), or its kernel is gone, it runs the test itself
     instead: two runs in a fresh kernel.
 
-    With `--second-run-busy` (what `make test` passes), one core is kept busy by
-    tools/busy_core.py's loop while the cells run again: a learner on a busy laptop pressing
-    "Run all" a second time. Every cell must still run without raising; outputs are not compared,
-    since a busy machine prints its own numbers (and some claims print what it shows instead,
-    course_app.timeline.BUSY_MACHINE). This is the check `make test-busy` makes in a fresh kernel,
-    without a third run of every notebook."""
+    The same notebooks on a busy laptop are `make test-busy`'s check: a fresh kernel each, with
+    one core kept busy (CI runs it after `make test`)."""
 
     NAME = "test_run_all_twice_in_one_kernel"
 
@@ -185,18 +173,12 @@ class RunAllAgain(pytest.Item):
         if not first_run_through or kernel is None or not kernel.is_alive():
             self.replaced.obj(**self.replaced.callspec.params)
             return
-        busy = _start_busy_core() if self.config.getoption("second_run_busy") else None
-        started = time.perf_counter()
-        try:
-            for cell in self.cells:
-                again = IPyNbCell.from_parent(self.parent, name=f"{cell.name} (run 2)",
-                                              cell_num=cell.cell_num, cell=cell.cell,
-                                              options=type(cell.options)(bool, cell.options))
-                again.options["check"] = False  # the second run only has to run; nbval compared
-                again.runtest()  # raises NbCellError, naming the cell, when it raises
-        finally:
-            if busy is not None:
-                _stop_busy_core(busy, self, time.perf_counter() - started)
+        for cell in self.cells:
+            again = IPyNbCell.from_parent(self.parent, name=f"{cell.name} (run 2)",
+                                          cell_num=cell.cell_num, cell=cell.cell,
+                                          options=type(cell.options)(bool, cell.options))
+            again.options["check"] = False  # the second run only has to run; nbval compared
+            again.runtest()  # raises NbCellError, naming the cell, when it raises
 
     def repr_failure(self, excinfo):
         from nbval.plugin import NbCellError
@@ -208,36 +190,6 @@ class RunAllAgain(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}: run all again in the same kernel"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--second-run-busy", action="store_true", dest="second_run_busy",
-        help="keep one CPU core busy (tools/busy_core.py's loop) while each notebook runs all "
-             "its cells a second time in nbval's kernel: the run-twice check and the busy-laptop "
-             "check in one pass (make test)")
-
-
-def _start_busy_core():
-    """tools/busy_core.py's busy loop: one core kept busy until `_stop_busy_core`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
-    try:
-        from busy_core import start_busy_core
-    finally:
-        sys.path.pop(0)
-    return start_busy_core()
-
-
-def _stop_busy_core(busy, item: pytest.Item, wall: float) -> None:
-    """Stop the busy loop; record the share of one core it used while the cells ran (the
-    report's `busy_core_share`, in junit XML too), so a log shows the core was really busy."""
-    from busy_core import cpu_seconds
-
-    used = cpu_seconds(busy.pid)
-    busy.kill()
-    busy.wait()
-    if used is not None and wall > 0:
-        item.user_properties.append(("busy_core_share", round(used / wall, 2)))
 
 
 def _merge_second_runs(items: list[pytest.Item]) -> None:
@@ -281,7 +233,7 @@ PARALLEL = {
 """Tests that assert no duration, ratio or limit of time, and share no port, file, database or
 process with another test: `{file: "*" (all its tests) or {names of test functions}}`. conftest
 marks them `parallel`; `make test` runs them with pytest-xdist (`-m parallel -n auto`), then
-everything else one at a time (`-m "not parallel"`), so timing claims never compete for a CPU.
+the rest two at a time (see `ALONE`).
 A test in a file not listed stays serial, the safe default; a test added to a file listed with
 "*" runs in parallel, so it must time nothing either (or go into SERIAL)."""
 
@@ -299,13 +251,30 @@ SERIAL = {
 need CPU within a time limit."""
 
 
-def _runs_in_parallel(item: pytest.Item) -> bool:
-    path = Path(str(item.path)).resolve()
+ALONE = {
+    "notebooks/09_limits_of_async.ipynb",
+    "notebooks/10_performance_and_scalability.ipynb",
+    "notebooks/13_jobs_and_shared_state.ipynb",
+}
+"""Notebooks whose claims need a free core: they measure the cores free right now and, with
+fewer, print what this machine shows instead of the claim (course_app.timeline.BUSY_MACHINE),
+which nbval's strict pass rightly reports as a difference. conftest marks their tests `alone`;
+`make test` runs them by themselves after everything else, which it runs two at a time
+(`--numprocesses=2`: the tests mostly wait, and use about half a core each; every other claim
+holds with one core busy)."""
+
+
+def _relative_path(item: pytest.Item) -> str | None:
     try:
-        relative = path.relative_to(Path(__file__).resolve().parent).as_posix()
+        return Path(str(item.path)).resolve().relative_to(
+            Path(__file__).resolve().parent).as_posix()
     except ValueError:
-        return False
-    chosen = PARALLEL.get(relative)
+        return None
+
+
+def _runs_in_parallel(item: pytest.Item) -> bool:
+    relative = _relative_path(item)
+    chosen = PARALLEL.get(relative) if relative else None
     if chosen is None or item.name in SERIAL.get(relative, ()):
         return False
     return chosen == "*" or getattr(item, "originalname", item.name) in chosen
@@ -316,6 +285,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "parallel: times nothing, so `make test` runs it with pytest-xdist (conftest.py "
                    "chooses, from PARALLEL)")
+    config.addinivalue_line(
+        "markers", "alone: needs a free core, so `make test` runs it by itself (conftest.py "
+                   "chooses, from ALONE)")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
@@ -324,6 +296,9 @@ def pytest_collection_modifyitems(session, config, items):
         if _runs_in_parallel(item):
             item.add_marker(pytest.mark.parallel)
     _merge_second_runs(items)
+    for item in items:  # after the merge: a notebook's second run goes with it
+        if _relative_path(item) in ALONE:
+            item.add_marker(pytest.mark.alone)
 
 
 # --- no course server outlives the session -------------------------------------------------------
