@@ -48,6 +48,31 @@ jupyter_client sends SIGTERM after 2.5 s. Measured: about one kernel stop in six
 with this, the slowest of 30 took 0.5 s. The kernel's exit handlers still run."""
 
 
+KERNEL_START_ATTEMPTS = 3
+"""How many kernels `execute` starts before it gives up. jupyter_client picks a kernel's five
+free ports, and the kernel binds them a moment later; another process (a second test, a
+server) can take one in between, and the kernel then dies with "Address already in use".
+Seen once in a `make test` that ran two tests at a time."""
+
+
+def _start_kernel(client: NotebookClient) -> None:
+    """Start `client`'s kernel and connect to it, with a new kernel (new ports) when one dies
+    before it answers, up to `KERNEL_START_ATTEMPTS` in all.
+
+    Raises:
+        RuntimeError: jupyter_client's, when the last kernel too died before answering.
+    """
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel()
+        try:
+            client.start_new_kernel_client()  # on failure, stops the kernel and forgets it
+            return
+        except RuntimeError:
+            if attempt == KERNEL_START_ATTEMPTS:
+                raise
+
+
 def _quick_exit(client: NotebookClient) -> None:
     """Shorten the kernel's output flush timeout (`QUICK_EXIT`): every output is in by now."""
     client.wait_for_reply(client.kc.execute(QUICK_EXIT, silent=True, store_history=False))
@@ -173,6 +198,7 @@ def execute(path: Path, times: int = 1, cells: list[int] | None = None,
         previous = os.environ.get(PROGRESS_ENV_VAR)
         os.environ.setdefault(PROGRESS_ENV_VAR, str(Path(scratch) / "progress.json"))
         try:
+            _start_kernel(client)
             with client.setup_kernel():
                 # The kernel's own description of its language, stored as JupyterLab stores it
                 # when it connects, so opening the notebook does not mark it modified.

@@ -61,3 +61,35 @@ def test_the_kernel_runs_its_exit_handlers_every_time_it_is_stopped(tmp_path):
     for _ in range(8):
         execute(path)
     assert len(list(marks.iterdir())) == 8
+
+
+class _KernelsThatDie:
+    """Stands in for nbclient's NotebookClient in `_start_kernel`: the first `dying` kernels
+    die before they answer, as a kernel does whose port another process took."""
+
+    def __init__(self, dying: int):
+        self.dying = dying
+        self.started = 0
+        self.km = None
+
+    def create_kernel_manager(self):
+        return object()
+
+    def start_new_kernel(self):
+        self.started += 1
+
+    def start_new_kernel_client(self):
+        if self.started <= self.dying:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+
+def test_a_kernel_that_dies_at_start_is_replaced_by_a_new_one_up_to_three_times():
+    from course_app.notebook_runner import KERNEL_START_ATTEMPTS, _start_kernel
+
+    client = _KernelsThatDie(dying=KERNEL_START_ATTEMPTS - 1)
+    _start_kernel(client)
+    assert client.started == KERNEL_START_ATTEMPTS
+    client = _KernelsThatDie(dying=KERNEL_START_ATTEMPTS)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        _start_kernel(client)
+    assert client.started == KERNEL_START_ATTEMPTS
