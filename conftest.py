@@ -42,23 +42,14 @@ import offline_guard  # noqa: E402 - needs the path above
 offline_guard.install()
 
 
-def _start_kernel_again_when_it_dies(start):
-    """nbval's `start_new_kernel`, tried up to three times: a kernel whose free port another
-    process took before it could bind it dies at once (see
-    course_app.notebook_runner.KERNEL_START_ATTEMPTS, which does the same for the runner)."""
-    def start_new_kernel(*args, **kwargs):
-        for attempt in range(1, 4):
-            try:
-                return start(*args, **kwargs)
-            except RuntimeError:
-                if attempt == 3:
-                    raise
-    return start_new_kernel
-
-
 import nbval.kernel  # noqa: E402 - after the environment above, which kernels inherit
 
-nbval.kernel.start_new_kernel = _start_kernel_again_when_it_dies(nbval.kernel.start_new_kernel)
+from course_app.notebook_runner import start_again_when_it_dies  # noqa: E402
+
+_start_nbval_kernel = nbval.kernel.start_new_kernel
+# nbval's kernels too get a new kernel when one dies at start (its port taken by another test).
+nbval.kernel.start_new_kernel = lambda *args, **kwargs: start_again_when_it_dies(
+    lambda: _start_nbval_kernel(*args, **kwargs))
 
 
 @pytest.fixture

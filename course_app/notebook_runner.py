@@ -17,12 +17,16 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import nbformat
 from nbclient import NotebookClient
 
 from course_app.paths import PROGRESS_FILE_VARIABLE as PROGRESS_ENV_VAR
+
+T = TypeVar("T")
 
 CELL_TIMEOUT = 120
 """Seconds one cell may run before the run fails (nbval gets the same limit in the Makefile)."""
@@ -55,22 +59,29 @@ server) can take one in between, and the kernel then dies with "Address already 
 Seen once in a `make test` that ran two tests at a time."""
 
 
-def _start_kernel(client: NotebookClient) -> None:
-    """Start `client`'s kernel and connect to it, with a new kernel (new ports) when one dies
-    before it answers, up to `KERNEL_START_ATTEMPTS` in all.
+def start_again_when_it_dies(start: Callable[[], T]) -> T:
+    """`start()`, a kernel start, called again (a new kernel, new ports) each time it raises
+    RuntimeError, as jupyter_client does for a kernel that died before it answered, up to
+    `KERNEL_START_ATTEMPTS` calls in all. Used here and for nbval's kernels (conftest.py).
 
     Raises:
-        RuntimeError: jupyter_client's, when the last kernel too died before answering.
+        RuntimeError: the last call's.
     """
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        client.km = client.create_kernel_manager()
-        client.start_new_kernel()
         try:
-            client.start_new_kernel_client()  # on failure, stops the kernel and forgets it
-            return
+            return start()
         except RuntimeError:
             if attempt == KERNEL_START_ATTEMPTS:
                 raise
+
+
+def _start_kernel(client: NotebookClient) -> None:
+    """Start `client`'s kernel and connect to it (`start_again_when_it_dies`)."""
+    def start() -> None:
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel()
+        client.start_new_kernel_client()  # on failure, stops the kernel and forgets it
+    start_again_when_it_dies(start)
 
 
 def _quick_exit(client: NotebookClient) -> None:
