@@ -44,7 +44,11 @@ offline_guard.install()
 
 import nbval.kernel  # noqa: E402 - after the environment above, which kernels inherit
 
+from course_app import notebook_runner  # noqa: E402
 from course_app.notebook_runner import start_again_when_it_dies  # noqa: E402
+
+# Tests that run notebook sections find a kernel started ahead (notebook_runner.START_AHEAD).
+notebook_runner.START_AHEAD = True
 
 _start_nbval_kernel = nbval.kernel.start_new_kernel
 # nbval's kernels too get a new kernel when one dies at start (its port taken by another test).
@@ -352,6 +356,7 @@ def pytest_sessionfinish(session):
     from course_app.server_registry import is_still_running, registered_servers, server_history
     from course_app.services import registered_services
 
+    notebook_runner.stop_the_kernel_ahead()
     stop_postgres()  # the session's own server, if a test started one
     from course_app.valkey import stop_valkey
 

@@ -1,6 +1,7 @@
 """The notebook runner acts out a learner: edit a section's code, run it again after set-up."""
 
 import nbformat
+import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -93,3 +94,44 @@ def test_a_kernel_that_dies_at_start_is_replaced_by_a_new_one_up_to_three_times(
     with pytest.raises(RuntimeError, match="Kernel died"):
         _start_kernel(client)
     assert client.started == KERNEL_START_ATTEMPTS
+
+
+def test_the_next_run_takes_the_kernel_started_ahead_with_today_s_environment(
+        tmp_path, monkeypatch):
+    """`START_AHEAD` (on in the test suite): while one run goes on, the next kernel starts; the
+    next run in the same folder uses it, with the environment variables of now, not of when it
+    started. A change to one that Python reads as it starts needs a new kernel."""
+    from course_app import notebook_runner
+
+    monkeypatch.setattr(notebook_runner, "START_AHEAD", True)
+    monkeypatch.setenv("COURSE_TEST_COLOUR", "blue")
+    path = tmp_path / "pid.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(
+        "import os, subprocess, sys\n"
+        "child = 'import os; print(os.environ[\"COURSE_TEST_COLOUR\"])'\n"
+        "print(os.getpid(), os.environ['COURSE_TEST_COLOUR'],\n"
+        "      subprocess.run([sys.executable, '-c', child],\n"
+        "                     capture_output=True, text=True).stdout.strip(),\n"
+        "      'COURSE_TEST_GONE' in os.environ)")]), path)
+
+    def run() -> tuple[int, str, str, str]:
+        printed = notebook_runner.execute(path).cells[0].outputs[0].text
+        pid, colour, in_a_child, gone = printed.split()
+        return int(pid), colour, in_a_child, gone
+
+    try:
+        monkeypatch.setenv("COURSE_TEST_GONE", "yes")
+        first = run()[0]
+        ahead = notebook_runner._ahead[0].provisioner.pid
+        assert ahead != first
+        monkeypatch.setenv("COURSE_TEST_COLOUR", "green")
+        monkeypatch.delenv("COURSE_TEST_GONE")
+        assert run() == (ahead, "green", "green", "False")
+        ahead = notebook_runner._ahead[0].provisioner.pid
+        monkeypatch.setenv("PYTHONWARNINGS", "ignore")
+        assert run()[0] != ahead
+        assert not psutil.pid_exists(ahead), "the kernel that no longer suited was stopped"
+        ahead = notebook_runner._ahead[0].provisioner.pid
+    finally:
+        notebook_runner.stop_the_kernel_ahead()
+    assert notebook_runner._ahead is None and not psutil.pid_exists(ahead)
