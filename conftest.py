@@ -365,13 +365,19 @@ def pytest_sessionfinish(session):
     leaks += [f"still registered and running: {entry}"
               for entry in registered_servers() + registered_postgres() + registered_services()
               if is_still_running(entry)]
-    leaks += [f"port {entry['port']} ({entry['app']}) is still listening"
-              for entry in server_history() if port_is_listening(entry["port"])]
     leaks += [f"a connection beyond 127.0.0.1 to {entry['address']} from {entry['argv']}"
               for entry in offline_guard.attempts(os.environ["COURSE_OFFLINE_RECORD"])]
+    ports = [(entry["port"], entry["app"]) for entry in server_history()]
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: its controller reports and fails
         workeroutput["course_leaks"] = leaks
+        # Checked by the controller once every worker has ended: until then another worker's
+        # kernel may be listening on a port that a course server here used and gave back.
+        workeroutput["course_ports"] = ports
+    else:
+        _ports.extend(ports)
+        leaks += [f"port {port} ({app}) is still listening"
+                  for port, app in _ports if port_is_listening(port)]
     _leaks.extend(leaks)  # printed last, after the durations (LeakReport below)
     if _leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -383,11 +389,15 @@ def pytest_testnodedown(node, error):
     """pytest-xdist's controller, as each worker ends: keep what its `pytest_sessionfinish`
     found (every worker has a run folder of its own), for the controller's own, which runs last
     and fails the session."""
-    _leaks.extend(f"{line} (worker {node.gateway.id})"
-                  for line in getattr(node, "workeroutput", {}).get("course_leaks", []))
+    output = getattr(node, "workeroutput", {})
+    _leaks.extend(f"{line} (worker {node.gateway.id})" for line in output.get("course_leaks", []))
+    _ports.extend((port, f"{app}, worker {node.gateway.id}")
+                  for port, app in output.get("course_ports", []))
 
 
 _leaks: list[str] = []
+_ports: list[tuple[int, str]] = []
+"""(port, app) of every course server the workers started, checked once they have all ended."""
 
 
 class LeakReport:
