@@ -198,18 +198,22 @@ async def run_tests(name: str, keyword: str | None = None, *, folder: Path | str
             stopped.
 
     Returns:
-        A `TestRun`. The child runs `python -m pytest -p no:nbval -v` from the course's folder;
-        for a file inside the course's folder, the course's `conftest.py` applies too. Test names
-        are shown without anyio's `[asyncio]` parameter, which a test gets when no `conftest.py`
-        chooses the event loop.
+        A `TestRun`. The child runs `python -m pytest -p no:nbval -v` from the course's folder,
+        with only the `conftest.py` files in the test file's folder (`--confcutdir`): the
+        course's own test set-up (its `conftest.py`, with its checks for servers left running)
+        never joins the run. Test names are shown without anyio's `[asyncio]` parameter, which a
+        test gets when no `conftest.py` chooses the event loop.
 
     Raises:
         FileNotFoundError: for an unknown test file.
     """
     path = test_file(name, folder)
     target = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    # --confcutdir: no conftest.py above the test file's folder, so the course's own test set-up
+    # never joins a learner's run, inside the course's folder or outside it.
     args = [sys.executable, "-m", "pytest", "-p", "no:nbval", "-p", "no:cacheprovider",
-            "-o", "addopts=", "-v", "--no-header", "--color=no", "-rfE", str(target)]
+            "-o", "addopts=", "--confcutdir", str(path.parent), "-v", "--no-header",
+            "--color=no", "-rfE", str(target)]
     if keyword:
         args += ["-k", keyword]
     # A wide "terminal", so pytest does not cut each summary line's reason short; unbuffered,

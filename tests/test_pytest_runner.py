@@ -141,3 +141,27 @@ def test_an_unknown_test_file_names_the_ones_there_are(tmp_path):
     with pytest.raises(FileNotFoundError, match="there are: menu"):
         test_file("nope", folder=tmp_path)
     assert test_file("menu", folder=os.fspath(tmp_path)) == tmp_path.resolve() / "test_menu.py"
+
+
+async def test_a_test_folder_inside_the_course_gets_its_own_conftest_and_not_the_course_s():
+    """A learner's tests live in `.course/run/l11`, inside the course's folder: the course's own
+    test set-up (its conftest.py, which imports the notebook runner for nbval) stays out of their
+    run, and a conftest.py next to them still applies."""
+    import shutil
+    import uuid
+
+    from course_app.paths import COURSE_ROOT
+
+    folder = COURSE_ROOT / ".course" / f"runner-test-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    try:
+        (folder / "conftest.py").write_text(
+            "import pytest\n\n\n@pytest.fixture\ndef colour():\n    return 'blue'\n")
+        (folder / "test_own_set_up.py").write_text(
+            "import sys\n\n\ndef test_only_its_own_conftest(colour):\n"
+            "    assert colour == 'blue'\n"
+            "    assert 'course_app.notebook_runner' not in sys.modules, 'the course conftest ran'\n")
+        run = await run_tests("own_set_up", folder=folder)
+    finally:
+        shutil.rmtree(folder)
+    assert run.tests == [("PASSED", "test_only_its_own_conftest")], run.failures
