@@ -160,7 +160,7 @@ async def test_a_test_folder_inside_the_course_gets_its_own_conftest_and_not_the
         (folder / "test_own_set_up.py").write_text(
             "import sys\n\n\ndef test_only_its_own_conftest(colour):\n"
             "    assert colour == 'blue'\n"
-            "    assert 'course_app.notebook_runner' not in sys.modules, 'the course conftest ran'\n")
+            "    assert 'course_app.notebook_runner' not in sys.modules, 'course conftest'\n")
         run = await run_tests("own_set_up", folder=folder)
     finally:
         shutil.rmtree(folder)
