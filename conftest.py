@@ -45,14 +45,13 @@ offline_guard.install()
 import nbval.kernel  # noqa: E402 - after the environment above, which kernels inherit
 
 from course_app import notebook_runner  # noqa: E402
-from course_app.notebook_runner import start_again_when_it_dies  # noqa: E402
 
 # Tests that run notebook sections find a kernel started ahead (notebook_runner.START_AHEAD).
 notebook_runner.START_AHEAD = True
 
 _start_nbval_kernel = nbval.kernel.start_new_kernel
 # nbval's kernels too get a new kernel when one dies at start (its port taken by another test).
-nbval.kernel.start_new_kernel = lambda *args, **kwargs: start_again_when_it_dies(
+nbval.kernel.start_new_kernel = lambda *args, **kwargs: notebook_runner.start_again_when_it_dies(
     lambda: _start_nbval_kernel(*args, **kwargs))
 
 

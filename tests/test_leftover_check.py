@@ -68,6 +68,7 @@ def test_a_port_left_listening_under_a_worker_fails_the_session_once_all_workers
          "addopts=", "-n", "2", "-q", str(tmp_path / "test_leaky.py")],
         cwd=COURSE_ROOT, env={**os.environ, "LEAK_FILE": str(leak_file)},
         capture_output=True, text=True, timeout=120)
+    assert leak_file.exists(), done.stdout + done.stderr  # the inner test got that far
     pid, port = map(int, leak_file.read_text().split())
     try:
         assert done.returncode == 1, done.stdout + done.stderr
