@@ -319,7 +319,9 @@ async def check_events_section(events_section) -> str:
                 raise Hint(f"when {case}, the call took {seconds(took)}: use the `client` you "
                            "are given, whose timeout (0.3 s here) stops the wait.")
             hint_if_blocked(lag.max_lag, "`events_section`",
-                            "use `await client.get(url)` with the client you are given")
+                            "use `await client.get(url)` with the `client` you are given (a new "
+                            "`httpx.AsyncClient` blocks the loop ~50 ms loading its TLS "
+                            "certificates)")
             hint_if_still_awaitable(result, fix="`await client.get(url)`")
             if not isinstance(result, dict):
                 raise Hint(f"when {case}, return a dict, not {type(result).__name__}.")
