@@ -72,8 +72,8 @@ async def _one_case(forecast, url: str, case: str) -> None:
             raise Hint(f"when the upstream {case}, your function let `{type(error).__name__}` "
                        f"escape (our caller would get a 500): turn it into "
                        f"`HTTPException({wanted}, ...)`.") from None
+        _hint_if_client_unused(params, sent)  # first: a client of its own blocks ~50 ms too
         hint_if_blocked(lag.max_lag, "`forecast`")
-        _hint_if_client_unused(params, sent)
         if wanted is not None and result is None:
             return
         hint_if_still_awaitable(result, fix="`response = await client.get(...)`")
