@@ -5,6 +5,10 @@
 # another Python is rebuilt, not reused (tools/environment.py keeps a stamp in it).
 PYTHON ?= python3
 VENV := .venv
+# Python writes each module's bytecode as it first imports it, into the course's environment,
+# also where the machine's settings say not to (PYTHONDONTWRITEBYTECODE, common in containers):
+# otherwise every process would compile every module it imports, every time.
+unexport PYTHONDONTWRITEBYTECODE
 BIN := $(VENV)/bin
 ENVIRONMENT := $(PYTHON) tools/environment.py --venv $(VENV)
 # Before anything else, so that an old Python stops with this one line.
