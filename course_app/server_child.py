@@ -20,6 +20,8 @@ from course_app.paths import run_dir
 from course_app.ports import free_port, port_is_listening
 
 KILL = signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM
+STARTED = "Application startup complete."
+"""What uvicorn logs in each worker once its app has started (also without a lifespan)."""
 
 
 class ChildRunner:
@@ -64,7 +66,12 @@ class ChildRunner:
             self._lines[:] = text.splitlines()
 
     async def start(self) -> bool:
-        """Start and wait until it accepts connections; False when it did not (see `log`)."""
+        """Start and wait until it accepts connections, with every worker ready (each has
+        logged uvicorn's "Application startup complete."); False when it did not (see `log`).
+
+        With several workers, the port accepts connections as soon as the first worker is up,
+        and that worker would take every one of them until the others are ready (on a busy
+        machine, seconds later)."""
         run_dir().mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self._log_path = run_dir() / f"server-{self.port}.log"
@@ -85,7 +92,7 @@ class ChildRunner:
             )
         self.pid = self._process.pid
         deadline = time.monotonic() + self.startup_timeout
-        while not port_is_listening(self.port):
+        while not port_is_listening(self.port) or self.log.count(STARTED) < self.workers:
             if self._process.poll() is not None or time.monotonic() > deadline:
                 await self._stop(graceful=False)
                 self.keep_log()

@@ -12,6 +12,7 @@ from course_app.blocking_guard import interrupt_if_blocked
 from course_app.fake_upstream import UPSTREAM_APP
 from course_app.lessons.l00_start_here import hello_app
 from course_app.server import Server, importable, port_is_listening
+from course_app.server_child import STARTED
 from course_app.server_registry import registered_servers
 
 pytestmark = pytest.mark.anyio
@@ -180,6 +181,37 @@ async def test_two_workers_in_process_mode():
         async with httpx.AsyncClient(base_url=base_url) as client:
             assert (await client.get("/hello")).status_code == 200
     assert not port_is_listening(server.port)
+
+
+LATE_SECOND_WORKER = """
+import asyncio
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app):
+    try:  # the first worker to get here starts at once, the other 1.5 s later
+        os.close(os.open(os.environ["FIRST_WORKER_MARK"], os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        await asyncio.sleep(1.5)
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+"""
+
+
+async def test_with_two_workers_the_server_is_ready_when_both_are(tmp_path):
+    # The first worker up makes the port accept connections; the second may not be up yet.
+    (tmp_path / "late_second_worker.py").write_text(LATE_SECOND_WORKER, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    server = Server("late_second_worker:app", workers=2, startup_timeout=30,
+                    env={"PYTHONPATH": path, "FIRST_WORKER_MARK": str(tmp_path / "first")})
+    async with server:
+        assert server.log.count(STARTED) == 2, server.log
 
 
 async def test_open_server_replaces_the_previous_one_with_the_same_name():
