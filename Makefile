@@ -45,7 +45,10 @@ lab: setup
 # one core busy), each notebook followed by all its cells again in the same kernel ("Run all"
 # twice); last, alone, the notebooks whose claims need a free core (conftest.py's ALONE).
 # Every phase runs, and its wall time is printed. `make test-busy` adds the busy laptop.
-PYTEST := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
+# A kernel that has not answered 20 s after its start (0.8 s as a rule, 2.2 s with no bytecode
+# yet) is replaced by a new one (conftest.py), rather than after nbval's 60 s.
+PYTEST := -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120 \
+	--nbval-kernel-startup-timeout=20
 PYTEST_PARALLEL := $(PYTEST) -m parallel --numprocesses=auto tests
 PYTEST_TWO := $(PYTEST) -m 'not parallel and not alone' --numprocesses=2 --dist loadfile
 PYTEST_ALONE := $(PYTEST) -m 'alone'
