@@ -48,3 +48,21 @@ def test_every_busy_machine_fallback_in_the_notebooks_carries_the_marker():
                     assert "BUSY_MACHINE" in cell.source, f"{path.name}: {phrase!r} without it"
                     fallbacks += 1
     assert fallbacks >= 2, "lessons 09 and 10 print what a busy machine shows"
+
+
+def test_a_notebook_that_needs_a_free_core_waits_for_one_and_names_what_keeps_it_busy():
+    import os
+    import subprocess
+    import sys
+
+    from conftest import busiest_processes, wait_for_free_cores
+
+    every_core = (os.cpu_count() or 1) - 0.3  # the spinner keeps one core from being free
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        waited, cores = wait_for_free_cores(wanted=every_core, limit=1.0)
+        assert waited >= 1.0 and cores < every_core, (waited, cores)
+        assert any(line.startswith(f"{spinner.pid} ") for line in busiest_processes())
+    finally:
+        spinner.kill()
+        spinner.wait()
