@@ -321,52 +321,6 @@ QUIET_WAIT_SECONDS = 20.0
 processes (its free-core claim may then print what a busy machine shows, and fail)."""
 
 
-def free_cores(seconds: float = 0.3) -> float:
-    """Cores left idle by every process on this machine over the next `seconds` s (psutil)."""
-    import psutil
-
-    return (100 - psutil.cpu_percent(interval=seconds)) / 100 * (psutil.cpu_count() or 1)
-
-
-def busiest_processes(seconds: float = 0.3, count: int = 3) -> list[str]:
-    """The `count` processes that used the most CPU over `seconds` s: "pid name: N% of a core"."""
-    import time
-
-    import psutil
-
-    processes = list(psutil.process_iter(["name"]))
-    for process in processes:
-        try:
-            process.cpu_percent(None)
-        except psutil.Error:
-            pass
-    time.sleep(seconds)
-    used = []
-    for process in processes:
-        try:
-            used.append((process.cpu_percent(None), process.pid, process.info["name"]))
-        except psutil.Error:
-            continue
-    return [f"{pid} {name}: {percent:.0f}% of a core"
-            for percent, pid, name in sorted(used, reverse=True)[:count]]
-
-
-def wait_for_free_cores(wanted: float = QUIET_FREE_CORES,
-                        limit: float = QUIET_WAIT_SECONDS) -> tuple[float, float]:
-    """Wait until `wanted` cores are free (measured twice in a row) or `limit` s have passed;
-    (seconds waited, free cores last measured)."""
-    import time
-
-    started = time.monotonic()
-    quiet_in_a_row = 0
-    while True:
-        cores = free_cores()
-        quiet_in_a_row = quiet_in_a_row + 1 if cores >= wanted else 0
-        waited = time.monotonic() - started
-        if quiet_in_a_row == 2 or waited >= limit:
-            return waited, cores
-
-
 def pytest_runtest_setup(item):
     """In the run of `-m alone` (`make test`'s last phase), a notebook that needs a free core
     starts once the machine is quiet (see `ALONE`). `make test-busy` keeps a core busy on
@@ -374,7 +328,9 @@ def pytest_runtest_setup(item):
     if (item.name != "Cell 0" or _relative_path(item) not in ALONE
             or item.config.option.markexpr != "alone"):
         return
-    waited, cores = wait_for_free_cores()
+    from course_app.free_cores import busiest_processes, wait_for_free_cores
+
+    waited, cores = wait_for_free_cores(QUIET_FREE_CORES, QUIET_WAIT_SECONDS)
     if cores < QUIET_FREE_CORES:
         line = (f"{item.path.name}: only {cores:.1f} cores free after {waited:.0f} s; "
                 f"busiest: {'; '.join(busiest_processes())}")

@@ -55,7 +55,7 @@ def test_a_notebook_that_needs_a_free_core_waits_for_one_and_names_what_keeps_it
     import subprocess
     import sys
 
-    from conftest import busiest_processes, wait_for_free_cores
+    from course_app.free_cores import busiest_processes, wait_for_free_cores
 
     every_core = (os.cpu_count() or 1) - 0.3  # the spinner keeps one core from being free
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
