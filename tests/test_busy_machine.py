@@ -62,7 +62,8 @@ def test_a_notebook_that_needs_a_free_core_waits_for_one_and_names_what_keeps_it
     try:
         waited, cores = wait_for_free_cores(wanted=every_core, limit=1.0)
         assert waited >= 1.0 and cores < every_core, (waited, cores)
-        assert any(line.startswith(f"{spinner.pid} ") for line in busiest_processes())
+        # Named among the busiest (other tests' kernels and servers may be busier just now).
+        assert any(line.startswith(f"{spinner.pid} ") for line in busiest_processes(count=10))
     finally:
         spinner.kill()
         spinner.wait()
