@@ -207,12 +207,14 @@ def _check_reachable(account: str, folders: list[Path]) -> None:
                 f"it as a normal user")
 
 
-def _folder_outside(name: str) -> Path:
-    """`name` in the system's temporary folder, made for root alone to write (mode 755).
+def _folder_outside(name: str, account: str) -> Path:
+    """`name` in the system's temporary folder, made for root alone to write (mode 755), which
+    `account` may enter.
 
     Raises:
         PostgresUnavailable: when `name` is there already and is not a folder only root may
-            write (a link, or another user's folder): it is named and left alone.
+            write (a link, or another user's folder): it is named and left alone; or when
+            `account` may not enter the temporary folder.
     """
     folder = Path(tempfile.gettempdir()) / name
     try:
@@ -224,6 +226,7 @@ def _folder_outside(name: str) -> Path:
         raise PostgresUnavailable(f"{folder} is not a folder that only root may write: the course "
                                   "will not run PostgreSQL from it; remove it")
     folder.chmod(0o755)  # whatever the umask made of it
+    _check_reachable(account, [folder])
     return folder
 
 
@@ -256,8 +259,7 @@ def reachable_installation(pginstall: Path, account: str) -> Path:
         return pginstall
     postgres = (pginstall / "bin" / "postgres").stat()
     key = _key(pginstall, postgres.st_size, postgres.st_mtime_ns)
-    holder = _folder_outside(f"course-postgres-{key}")
-    _check_reachable(account, [holder])
+    holder = _folder_outside(f"course-postgres-{key}", account)
     package = pginstall.parent
     site = holder / "site"
     if not site.is_dir():
@@ -284,8 +286,7 @@ def reachable_slots(base: Path, account: str) -> Path:
     """
     if closed_folder(base, account) is None:
         return base
-    holder = _folder_outside(f"course-postgres-run-{_key(base.resolve())}")
-    _check_reachable(account, [holder])
+    holder = _folder_outside(f"course-postgres-run-{_key(base.resolve())}", account)
     outside = holder / "postgres"
     outside.mkdir(mode=0o711, exist_ok=True)
     return outside

@@ -507,5 +507,5 @@ def test_run_as_root_a_copy_folder_that_another_user_owns_is_not_used(monkeypatc
     nobody = pwd.getpwnam("nobody")
     os.chown(taken, nobody.pw_uid, nobody.pw_gid)
     with pytest.raises(PostgresUnavailable, match="is not a folder that only root may write"):
-        postgres._folder_outside(taken.name)
+        postgres._folder_outside(taken.name, "nobody")
     assert taken.stat().st_uid == nobody.pw_uid
