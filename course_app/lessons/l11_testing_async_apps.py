@@ -8,9 +8,8 @@ pytest in a child process by `course_app.pytest_runner.run_tests`, which lesson 
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
+import importlib.util
+import warnings
 from pathlib import Path
 
 from course_app.paths import run_dir
@@ -25,16 +24,20 @@ def lesson_test_folder() -> Path:
 
 
 def testclient_import_warning() -> str:
-    """The warning Python prints when `fastapi.testclient` is imported, from a child process.
+    """The warning Python gives when `fastapi.testclient` is imported.
 
     Starlette 1.x's `TestClient` prefers `httpx2` (the maintained fork of httpx) and, when only
-    httpx is installed, warns: "Using `httpx` with `starlette.testclient` is deprecated; install
-    `httpx2` instead." (`StarletteDeprecationWarning`, in `starlette/testclient.py`). The child
-    keeps the warning out of this process. Returns `"Category: message"`, or `""` when the
-    import prints no warning (as it does where httpx2 is installed).
+    httpx is installed, warns at import: "Using `httpx` with `starlette.testclient` is
+    deprecated; install `httpx2` instead." (`StarletteDeprecationWarning`, in
+    `starlette/testclient.py`, the module `fastapi.testclient` re-exports). A module warns only
+    the first time it is imported, so this runs a fresh copy of `starlette.testclient` that is
+    never put in `sys.modules`: this process's own import of it is left as it was, and the
+    warning is recorded, not printed. Returns `"Category: message"`, or `""` when the import
+    gives no warning (as where httpx2 is installed).
     """
-    done = subprocess.run([sys.executable, "-W", "default", "-c",
-                           "import fastapi.testclient"], capture_output=True, text=True,
-                          timeout=60)
-    found = re.search(r"(\w+Warning): (.*)", done.stderr)
-    return f"{found.group(1)}: {found.group(2).strip()}" if found else ""
+    spec = importlib.util.find_spec("starlette.testclient")
+    fresh_copy = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec.loader.exec_module(fresh_copy)
+    return next((f"{warning.category.__name__}: {warning.message}" for warning in caught), "")
