@@ -6,13 +6,14 @@ lessons show overlaps its waits.
     .venv/bin/python benchmarks/course_timing.py --setup      # also: a fresh venv, uv vs pip
     .venv/bin/python benchmarks/course_timing.py --make-test  # also: make test in a fresh clone
 
-It executes each notebook in a fresh kernel, the way nbval does (nothing is written back), and
-prints its wall time and the total. While a notebook runs, every timeline it shows (a table or a
-chart from `course_app.timeline`) is recorded (`COURSE_TIMELINE_RECORD`), so the comparisons
-are the ones the learner sees, with the code in the notebook, not a copy of it. For each
-recorded timeline it prints the wall time, the longest single span (what perfect concurrency
-would take), and the overlap (longest span / wall time: 100 % when everything ran at once, 33 %
-when three equal waits ran one after another).
+It executes each notebook in a fresh kernel, the way nbval does (nothing is written back), one
+at a time, and prints its wall time against its budget (the lesson list's `budget_seconds`), the
+sum for lessons 00-12 against their 90 s target, and the total. While a notebook runs, every
+timeline it shows (a table or a chart from `course_app.timeline`) is recorded
+(`COURSE_TIMELINE_RECORD`), so the comparisons are the ones the learner sees, with the code in
+the notebook, not a copy of it. For each recorded timeline it prints the wall time, the longest
+single span (what perfect concurrency would take), and the overlap (longest span / wall time:
+100 % when everything ran at once, 33 % when three equal waits ran one after another).
 
 With `--setup`, it builds a fresh environment from requirements.txt twice, back to back, in a
 temporary folder, the way `make setup` does (tools/environment.py): with uv, then with pip (its
@@ -65,6 +66,21 @@ def run_notebook(path: Path) -> tuple[float, list[dict]]:
                 os.environ[RECORD_ENV] = previous
         lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
     return wall, [json.loads(line) for line in lines]
+
+
+LAST_CORE_LESSON = 12
+"""Lessons 00 to this one are the course's core, whose notebooks share one time target."""
+CORE_TARGET_SECONDS = 90.0
+"""What lessons 00-12 should take in all, one notebook at a time, in seconds."""
+
+
+def budget_verdict(notebook: str, wall: float) -> str:
+    """"within its 10 s budget" or "OVER its 10 s budget": `wall` (seconds) against the lesson
+    list's `budget_seconds` for `notebook` (a file name such as `04_when_to_use_async.ipynb`)."""
+    from course_app.lesson_list import LESSONS
+
+    budget = next(lesson.budget_seconds for lesson in LESSONS if lesson.notebook == notebook)
+    return f"{'within' if wall <= budget else 'OVER'} its {budget:g} s budget"
 
 
 def overlap_rows(summaries: list[dict]) -> list[tuple[str, float, float, float]]:
@@ -130,15 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--make-test", action="store_true",
                         help="also make test in a fresh clone, with each phase's time")
     args = parser.parse_args(argv)
-    total = 0.0
+    walls: dict[str, float] = {}
     for path in [] if args.no_notebooks else notebooks(args.lessons):
         wall, summaries = run_notebook(path)
-        total += wall
-        print(f"{path.name:44} {wall:6.1f} s", flush=True)
+        walls[path.name] = wall
+        print(f"{path.name:44} {wall:6.1f} s  ({budget_verdict(path.name, wall)})", flush=True)
         for title, timeline_wall, longest, overlap in overlap_rows(summaries):
             print(f"    {title[:46]:46} wall {timeline_wall:6.2f} s  longest span"
                   f" {longest:6.2f} s  overlap {overlap:5.0%}", flush=True)
-    print(f"{'total':44} {total:6.1f} s")
+    core = [wall for name, wall in walls.items() if int(name[:2]) <= LAST_CORE_LESSON]
+    if core:
+        print(f"{'lessons 00-12':44} {sum(core):6.1f} s  (target {CORE_TARGET_SECONDS:g} s"
+              f"{'' if len(core) == LAST_CORE_LESSON + 1 else f'; {len(core)} of them ran'})")
+    print(f"{'total':44} {sum(walls.values()):6.1f} s")
     if args.setup:
         print("\nA fresh environment from requirements.txt, back to back")
         time_setup()

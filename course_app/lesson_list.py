@@ -32,6 +32,10 @@ class Lesson:
             a dotted name such as "asyncio.gather" (also matched by a longer name ending in it),
             "name(" for a call, "name=" for a keyword argument, "@name" for a decorator ending
             in that name (such as "@.get" for `@app.get(...)`), or "async def" / "await".
+        budget_seconds: how long the notebook may take under nbval, run one notebook at a time
+            on two cores, in seconds (the course guide's budgets: 10 s unless the lesson runs
+            load tests, several servers or a whole app). Reported by conftest.py at the end of
+            every test run and by `benchmarks/course_timing.py`; no test asserts it.
     """
 
     number: int
@@ -39,6 +43,7 @@ class Lesson:
     title: str
     question: str
     shows: tuple[str, ...] = ()
+    budget_seconds: float = 10.0
 
     @property
     def notebook(self) -> str:
@@ -92,7 +97,8 @@ LESSONS: tuple[Lesson, ...] = (
            "Measure performance under load, and scale past one event loop",
            "How do you ensure performance and scalability in FastAPI using async programming?",
            shows=("httpx.AsyncClient", "Semaphore", "generate_load(", "asyncio.gather",
-                  "lifespan=", "max_concurrency=", "@.get")),
+                  "lifespan=", "max_concurrency=", "@.get"),
+           budget_seconds=30.0),
     Lesson(11, "testing_async_apps", "Test async FastAPI apps in-process, without flaky timing",
            "(beyond the source text) How do you test async FastAPI apps?",
            shows=("httpx.ASGITransport", "httpx.AsyncClient", "LifespanManager",
@@ -100,20 +106,23 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(12, "capstone", "Capstone: build a travel dashboard that uses every lesson",
            "(beyond the source text) What does one realistic async service look like?",
            shows=("asynccontextmanager", "lifespan=", "@.get", "httpx.AsyncClient", "Semaphore",
-                  "asyncio.gather", ".add_task", "run_in_executor", "max_concurrency=")),
+                  "asyncio.gather", ".add_task", "run_in_executor", "max_concurrency="),
+           budget_seconds=20.0),
     Lesson(13, "jobs_and_shared_state",
            "Run work outside the request, and share state between processes",
            "(beyond the source text) What outlives the request, and what do several processes "
            "share?",
            shows=("@.task", "kiq(", "status_code=", "start_worker(", "start_caddy(",
-                  ".incr", "nx=", "asyncio.create_task", "asyncio.gather", "workers=")),
+                  ".incr", "nx=", "asyncio.create_task", "asyncio.gather", "workers="),
+           budget_seconds=30.0),
     Lesson(14, "streaming_and_disconnects",
            "Stream responses and events, hold WebSockets, and stop cleanly",
            "(beyond the source text) How do you stream and hold connections open, and what "
            "happens when a client leaves or the server stops?",
            shows=("StreamingResponse", "EventSourceResponse", "ServerSentEvent", "@.websocket",
                   ".is_disconnected(", "asyncio.CancelledError", ".stream(", ".aiter_lines(",
-                  "asyncio.Queue", ".put_nowait(", "graceful_shutdown_timeout=")),
+                  "asyncio.Queue", ".put_nowait(", "graceful_shutdown_timeout="),
+           budget_seconds=15.0),
 )
 
 

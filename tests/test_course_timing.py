@@ -57,3 +57,12 @@ def test_the_benchmark_runs_a_notebook_and_reads_its_timelines(tmp_path):
     assert longest >= 0.2 and timeline_wall >= longest
     assert overlap > 0.6, "the two waits overlapped"
     assert wall >= timeline_wall
+
+
+def test_each_notebook_is_measured_against_its_lesson_s_budget():
+    benchmark = _benchmark()
+    assert benchmark.budget_verdict("04_when_to_use_async.ipynb", 9.9) == "within its 10 s budget"
+    assert benchmark.budget_verdict("04_when_to_use_async.ipynb", 10.1) == "OVER its 10 s budget"
+    assert benchmark.budget_verdict("10_performance_and_scalability.ipynb", 29.0) == (
+        "within its 30 s budget")
+    assert benchmark.budget_verdict("12_capstone.ipynb", 20.5) == "OVER its 20 s budget"
