@@ -33,9 +33,9 @@ class Lesson:
             "name(" for a call, "name=" for a keyword argument, "@name" for a decorator ending
             in that name (such as "@.get" for `@app.get(...)`), or "async def" / "await".
         budget_seconds: how long the notebook may take under nbval, run one notebook at a time
-            on two cores, in seconds (the course guide's budgets: 10 s unless the lesson runs
-            load tests, several servers or a whole app). Reported by conftest.py at the end of
-            every test run and by `benchmarks/course_timing.py`; no test asserts it.
+            on two cores, in seconds (10 s unless the lesson runs load tests, several servers
+            or a whole app). Reported by conftest.py at the end of every test run and by
+            `benchmarks/course_timing.py`; no test asserts it.
     """
 
     number: int
